@@ -1,0 +1,30 @@
+#include "finetrain/block_runner.hpp"
+
+#include <fmt/format.h>
+
+#include "finetrain/error.hpp"
+
+namespace finetrain {
+
+BlockRunner::BlockRunner() = default;
+BlockRunner::~BlockRunner() = default;
+
+void BlockRunner::set_blocks(std::vector<BlockRef> blocks) {
+  blocks_ = std::move(blocks);
+  checkpoint_.assign(blocks_.size(), false);
+}
+
+void BlockRunner::set_checkpointing(bool enabled) { checkpoint_.assign(blocks_.size(), enabled); }
+
+void BlockRunner::set_checkpointing(size_t index, bool enabled) {
+  if (index >= checkpoint_.size())
+    throw Error(fmt::format("block index {} out of range ({} blocks)", index, blocks_.size()));
+  checkpoint_[index] = enabled;
+}
+
+bool BlockRunner::checkpointing(size_t index) const { return index < checkpoint_.size() && checkpoint_[index]; }
+
+void BlockRunner::add_hooks(BlockHooks* hooks) { hooks_.push_back(hooks); }
+void BlockRunner::clear_hooks() { hooks_.clear(); }
+
+}  // namespace finetrain
