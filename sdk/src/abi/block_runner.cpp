@@ -27,4 +27,15 @@ bool BlockRunner::checkpointing(size_t index) const { return index < checkpoint_
 void BlockRunner::add_hooks(BlockHooks* hooks) { hooks_.push_back(hooks); }
 void BlockRunner::clear_hooks() { hooks_.clear(); }
 
+std::vector<at::Tensor> BlockRunner::run(size_t index, const BlockFn& fn, const std::vector<at::Tensor>& inputs) {
+  if (index >= blocks_.size())
+    throw Error(fmt::format("block index {} out of range ({} blocks)", index, blocks_.size()));
+  if (checkpoint_[index])
+    throw Error("activation checkpointing is not available in this build yet");  // INTERIM: lora branch
+  for (BlockHooks* h : hooks_) h->before_block(index);
+  std::vector<at::Tensor> outputs = fn(inputs);
+  for (BlockHooks* h : hooks_) h->after_block(index);
+  return outputs;
+}
+
 }  // namespace finetrain
