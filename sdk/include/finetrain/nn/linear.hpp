@@ -43,6 +43,8 @@ class FT_SDK_API LinearImpl : public torch::nn::Module {
   double lora_alpha() const { return lora_alpha_; }
   double lora_scale() const { return lora_rank_ > 0 ? lora_alpha_ / static_cast<double>(lora_rank_) : 0.0; }
   void set_lora_enabled(bool enabled) { lora_active_ = enabled; }  // scale 0 without removing the factors
+  // Imported files carry alpha / rank folded into lora_B, so they are applied with alpha = rank.
+  void set_lora_alpha(double alpha) { lora_alpha_ = alpha; }
   // Folds scale * B A into the weight (then forward skips the factors) / takes it back out.
   void merge_lora();
   void unmerge_lora();
