@@ -155,6 +155,12 @@ TEST(OverrideTest, ErrorsArePrefixedWithTheOverride) {
             "--set lora.targets=[a,b]: key 'lora.targets' expects array of strings, got string \"[a,b]\"");
 }
 
+TEST(OverrideTest, LiteralTextMustBeUtf8) {
+  EXPECT_EQ(apply_overrides({"model.preset=caf\xc3\xa9"}).get_string("model.preset"), "caf\xc3\xa9");
+  for (const char* bad : {"model.preset=caf\xe9", "model.preset=\xc0\xaf", "model.preset=\xed\xa0\x80", "model.preset=\xe2\x82"})
+    EXPECT_EQ(error_of([&] { apply_overrides({bad}); }), std::string("--set ") + bad + ": the value is not valid UTF-8");
+}
+
 TEST(OverrideTest, TextWithoutKeyIsRejected) {
   EXPECT_EQ(error_of([] { parse_override("training.max_steps"); }), "--set training.max_steps: expected key=value");
   EXPECT_EQ(error_of([] { parse_override(" =3"); }), "--set  =3: expected key=value");

@@ -14,7 +14,6 @@ class ConfigErrors {
   static constexpr size_t kMaxReported = 20;
 
   void add(const SourceLocation& where, std::string message);
-  bool empty() const { return problems_.empty(); }
 
   // Throws one finetrain::Error, one "<location>: <message>" line per problem: sources in the order
   // they first reported, within a source by line and column, problems without a position last.
