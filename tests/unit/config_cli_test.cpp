@@ -35,9 +35,9 @@ class ConfigCliTest : public ::testing::Test {
   // Runs `finetrain ARGS`; stdout and stderr kept apart.
   int finetrain(const std::string& args) {
     std::string ignored;
-    return finetrain::testing::run_command(finetrain::testing::finetrain_executable() + " " + args + " >" + dir_ + "/stdout 2>" + dir_ +
-                                    "/stderr",
-                                &ignored, 60);
+    return finetrain::testing::run_command(
+        finetrain::testing::finetrain_executable() + " " + args + " >" + dir_ + "/stdout 2>" + dir_ + "/stderr",
+        &ignored, 60);
   }
   std::string out() const { return read(dir_ + "/stdout"); }
   std::string err() const { return read(dir_ + "/stderr"); }
@@ -57,8 +57,9 @@ TEST_F(ConfigCliTest, CheckReportsAMisspelledKeyWithFileLineAndColumn) {
 TEST_F(ConfigCliTest, CheckReportsEveryProblemAndBadOverrides) {
   std::string run = write("run.toml", "[runtime]\nlog_level = \"loud\"\n");
   EXPECT_EQ(finetrain("config check " + run + " --set runtime.threads=abc"), 1);
-  EXPECT_EQ(err(), run + ":2:13: key 'runtime.log_level' = \"loud\" is not one of trace, debug, info, warn, error\n"
-                         "--set runtime.threads=abc: key 'runtime.threads' expects integer, got string \"abc\"\n");
+  EXPECT_EQ(err(), run +
+                       ":2:13: key 'runtime.log_level' = \"loud\" is not one of trace, debug, info, warn, error\n"
+                       "--set runtime.threads=abc: key 'runtime.threads' expects integer, got string \"abc\"\n");
   EXPECT_EQ(finetrain("config check " + run + " --set nonsense"), 1);
   EXPECT_EQ(err(), "--set nonsense: expected key=value\n");
   EXPECT_EQ(finetrain("config check " + dir_ + "/missing.toml"), 1);
@@ -104,7 +105,8 @@ TEST_F(ConfigCliTest, ExplainListsEveryCoreKeyWithItsDefault) {
 
   ASSERT_EQ(finetrain("config explain"), 0) << err();
   std::string text = out();
-  for (const OptionSpec& spec : schema.keys()) EXPECT_NE(text.find("  " + spec.key + "  ("), std::string::npos) << spec.key;
+  for (const OptionSpec& spec : schema.keys())
+    EXPECT_NE(text.find("  " + spec.key + "  ("), std::string::npos) << spec.key;
   EXPECT_NE(text.find("\nModel plugins available: "), std::string::npos) << text;
   EXPECT_NE(text.find("\nTrainer plugins available: "), std::string::npos) << text;
 }

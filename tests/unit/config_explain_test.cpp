@@ -72,15 +72,19 @@ TEST(ConfigExplainTest, TextShowsEveryKeyWithDefaultRangeAndDoc) {
     ASSERT_NE(at, std::string::npos) << text;
     std::string block = text.substr(at, text.find('\n', text.find('\n', at) + 1) - at);
     std::string def = default_text(spec);
-    EXPECT_NE(block.find(spec.required ? ", required" : def.empty() ? ", no default" : ", default " + def),
-              std::string::npos) << block;
+    EXPECT_NE(block.find(spec.required ? ", required"
+                         : def.empty() ? ", no default"
+                                       : ", default " + def),
+              std::string::npos)
+        << block;
     EXPECT_NE(block.find(spec.doc), std::string::npos) << block;
   }
   EXPECT_NE(text.find("  optimizer.learning_rate  (float, default 0.0001, range [0, 1])\n      Peak learning rate\n"),
             std::string::npos);
   EXPECT_NE(text.find("  optimizer.name  (string, default \"adamw\", one of adamw, adam, sgd)\n"), std::string::npos);
   EXPECT_NE(text.find("    each entry:\n        prompt  (string, default \"a cat\")\n            Prompt\n"),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
   EXPECT_LT(text.find("\ntop level\n"), text.find("\n[model]\n"));
   EXPECT_LT(text.find("\n[model]\n"), text.find("\n[runtime]\n"));
 }

@@ -56,7 +56,8 @@ Options apply_overrides(const std::vector<std::string>& texts) {
 }  // namespace
 
 TEST(TomlReaderTest, FlattensTablesIntoDottedKeysWithLocations) {
-  auto entries = parse_toml_text("output_dir = \"o\"\n\n[optimizer]\n  learning_rate = 1e-4\nadam.beta1 = 0.9\n", "run.toml");
+  auto entries =
+      parse_toml_text("output_dir = \"o\"\n\n[optimizer]\n  learning_rate = 1e-4\nadam.beta1 = 0.9\n", "run.toml");
   const ConfigEntry& lr = entry(entries, "optimizer.learning_rate");
   EXPECT_EQ(lr.key_location.to_string(), "run.toml:4:3");
   EXPECT_EQ(lr.value.location.to_string(), "run.toml:4:19");
@@ -86,9 +87,10 @@ TEST(TomlReaderTest, ArraysOfTablesBecomeEntryLists) {
 }
 
 TEST(TomlReaderTest, ScalarsArraysAndDates) {
-  auto entries = parse_toml_text("a = true\nb = -3\nc = [1, \"x\"]\nd = 1979-05-27T07:32:00Z\ne = 07:32:00\n"
-                                 "f = []\n\"q k\" = 1\n",
-                                 "run.toml");
+  auto entries = parse_toml_text(
+      "a = true\nb = -3\nc = [1, \"x\"]\nd = 1979-05-27T07:32:00Z\ne = 07:32:00\n"
+      "f = []\n\"q k\" = 1\n",
+      "run.toml");
   EXPECT_EQ(entry(entries, "a").value.boolean, true);
   EXPECT_EQ(entry(entries, "b").value.integer, -3);
   EXPECT_EQ(describe(entry(entries, "c").value), "array [1, \"x\"]");
@@ -157,8 +159,10 @@ TEST(OverrideTest, ErrorsArePrefixedWithTheOverride) {
 
 TEST(OverrideTest, LiteralTextMustBeUtf8) {
   EXPECT_EQ(apply_overrides({"model.preset=caf\xc3\xa9"}).get_string("model.preset"), "caf\xc3\xa9");
-  for (const char* bad : {"model.preset=caf\xe9", "model.preset=\xc0\xaf", "model.preset=\xed\xa0\x80", "model.preset=\xe2\x82"})
-    EXPECT_EQ(error_of([&] { apply_overrides({bad}); }), std::string("--set ") + bad + ": the value is not valid UTF-8");
+  for (const char* bad :
+       {"model.preset=caf\xe9", "model.preset=\xc0\xaf", "model.preset=\xed\xa0\x80", "model.preset=\xe2\x82"})
+    EXPECT_EQ(error_of([&] { apply_overrides({bad}); }),
+              std::string("--set ") + bad + ": the value is not valid UTF-8");
 }
 
 TEST(OverrideTest, TextWithoutKeyIsRejected) {

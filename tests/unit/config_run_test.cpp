@@ -101,7 +101,9 @@ TEST_F(RunSetupTest, TrainingNeedsAModelAndATrainer) {
   std::string run = write_run("");
   EXPECT_EQ(error_of([&] { set_up_run(RunRequest{run}, host_); }),
             "no model plugin chosen: pass --model NAME or set model.name; available: (none)");
-  EXPECT_EQ(error_of([&] { set_up_run(RunRequest{run, "wan"}, host_); }),
+  EXPECT_EQ(error_of([&] {
+              set_up_run(RunRequest{run, "wan"}, host_);
+            }),
             "no trainer plugin chosen: pass --trainer NAME or set trainer.name; available: (none)");
 }
 
@@ -119,15 +121,17 @@ TEST_F(RunSetupTest, WithoutPluginsTheCoreKeysAreValidated) {
   RunRequest bad{write_run("[runtime]\nthreds = 2\n")};
   bad.overrides = {"runtime.threads=x"};
   EXPECT_EQ(error_of([&] { resolve_run(bad, host_, PluginRequirement::Optional); }),
-            run + ":2:1: unknown key 'runtime.threds' (did you mean 'runtime.threads'?)\n"
-                  "--set runtime.threads=x: key 'runtime.threads' expects integer, got string \"x\"");
+            run +
+                ":2:1: unknown key 'runtime.threds' (did you mean 'runtime.threads'?)\n"
+                "--set runtime.threads=x: key 'runtime.threads' expects integer, got string \"x\"");
 }
 
 TEST_F(RunSetupTest, EnvironmentCreatesOutputsLogsThreadsAndResolvedConfig) {
   ConfigSchema schema = core_config_schema();
   const std::string out = dir_ + "/nested/out";
   Options options = validate_config(
-      schema, parse_toml_text("output_dir = \"" + out + "\"\n[runtime]\nthreads = 2\nlog_level = \"warn\"\n", "run.toml"),
+      schema,
+      parse_toml_text("output_dir = \"" + out + "\"\n[runtime]\nthreads = 2\nlog_level = \"warn\"\n", "run.toml"),
       "run.toml");
 
   RunEnvironment env = prepare_run_environment(options, schema, std::string("debug"));
@@ -153,7 +157,8 @@ TEST_F(RunSetupTest, EnvironmentCreatesOutputsLogsThreadsAndResolvedConfig) {
 TEST_F(RunSetupTest, EnvironmentUsesConfigLogLevelAndAllCores) {
   ConfigSchema schema = core_config_schema();
   Options options = validate_config(
-      schema, parse_toml_text("output_dir = \"" + dir_ + "/o\"\nruntime.log_level = \"warn\"\n", "run.toml"), "run.toml");
+      schema, parse_toml_text("output_dir = \"" + dir_ + "/o\"\nruntime.log_level = \"warn\"\n", "run.toml"),
+      "run.toml");
   RunEnvironment env = prepare_run_environment(options, schema, std::nullopt);
   EXPECT_EQ(spdlog::default_logger()->level(), spdlog::level::warn);
   EXPECT_EQ(env.intra_op_threads, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
@@ -163,9 +168,11 @@ TEST_F(RunSetupTest, EnvironmentUsesConfigLogLevelAndAllCores) {
 TEST_F(RunSetupTest, OutputDirThatIsAFileIsAnError) {
   ConfigSchema schema = core_config_schema();
   std::ofstream(dir_ + "/taken") << "x";
-  Options options = validate_config(schema, parse_toml_text("output_dir = \"" + dir_ + "/taken\"\n", "run.toml"), "run.toml");
-  EXPECT_EQ(error_of([&] { prepare_run_environment(options, schema, std::nullopt); }).rfind(
-                "output_dir '" + dir_ + "/taken': cannot create the directory: ", 0),
+  Options options =
+      validate_config(schema, parse_toml_text("output_dir = \"" + dir_ + "/taken\"\n", "run.toml"), "run.toml");
+  EXPECT_EQ(error_of([&] {
+              prepare_run_environment(options, schema, std::nullopt);
+            }).rfind("output_dir '" + dir_ + "/taken': cannot create the directory: ", 0),
             0u);
 }
 
@@ -194,8 +201,10 @@ TEST(PluginSchemaTest, PluginKeysOutsideTheirSectionOrTwiceAreErrors) {
     }
     return "(no error)";
   };
-  EXPECT_EQ(error(outside, "model"), "model plugin 'm' declares configuration key 'lora.rank' outside its section 'model.'");
+  EXPECT_EQ(error(outside, "model"),
+            "model plugin 'm' declares configuration key 'lora.rank' outside its section 'model.'");
   ConfigSchema twice;
   twice.add_optional("model.name", ValueType::String, "Again");
-  EXPECT_EQ(error(twice, "model"), "model plugin 'm' declares configuration key 'model.name', which is already declared");
+  EXPECT_EQ(error(twice, "model"),
+            "model plugin 'm' declares configuration key 'model.name', which is already declared");
 }

@@ -68,7 +68,8 @@ TEST(ConfigValidationTest, WrongTypeNamesExpectedAndFound) {
             "run.toml:2:13: key 'training.max_steps' expects integer, got string \"abc\"");
   EXPECT_EQ(error_of("training.gradient_checkpointing = 1\n"),
             "run.toml:1:35: key 'training.gradient_checkpointing' expects bool, got integer 1");
-  EXPECT_EQ(error_of("output_dir = 1979-05-27\n"), "run.toml:1:14: key 'output_dir' expects string, got date 1979-05-27");
+  EXPECT_EQ(error_of("output_dir = 1979-05-27\n"),
+            "run.toml:1:14: key 'output_dir' expects string, got date 1979-05-27");
 }
 
 TEST(ConfigValidationTest, IntegersAreFloatsButFloatsAreNotIntegers) {
@@ -128,8 +129,8 @@ TEST(ConfigValidationTest, StringListNeedsStrings) {
 }
 
 TEST(ConfigValidationTest, ArrayOfTablesEntriesAreValidatedWithDefaults) {
-  Options o = validate(
-      "[[validation.prompts]]\nprompt = \"a cat\"\nseed = 7\n\n[[validation.prompts]]\nprompt = \"a dog\"\n");
+  Options o =
+      validate("[[validation.prompts]]\nprompt = \"a cat\"\nseed = 7\n\n[[validation.prompts]]\nprompt = \"a dog\"\n");
   const TableList& prompts = o.get_table_list("validation.prompts");
   ASSERT_EQ(prompts.size(), 2u);
   EXPECT_EQ(prompts[0]->get_string("prompt"), "a cat");

@@ -1,9 +1,10 @@
 // The resolved-config writer: layout, and reading its output back gives the same Options.
+#include "config/config_writer.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "config/config_writer.hpp"
 #include "config/core_schema.hpp"
 #include "config/toml_reader.hpp"
 #include "config/validation.hpp"

@@ -56,7 +56,8 @@ void add_config_command(CLI::App& app, CliState& state) {
   auto* config = app.add_subcommand("config", "Explain the configuration keys, or check a run file");
   config->require_subcommand(1);
 
-  auto* explain_cmd = config->add_subcommand("explain", "Every key of the core and the chosen plugins: type, default, doc");
+  auto* explain_cmd =
+      config->add_subcommand("explain", "Every key of the core and the chosen plugins: type, default, doc");
   explain_cmd->add_option("--model", request->model, "Include this model plugin's keys");
   explain_cmd->add_option("--trainer", request->trainer, "Include this trainer plugin's keys");
   explain_cmd->add_flag("--json", state.json, "Machine-readable output");

@@ -39,7 +39,8 @@ std::optional<std::string> closest_match(const std::string& typed, const std::ve
   for (const std::string& candidate : candidates) {
     if (candidate == typed) continue;
     // The distance is at least the length difference: skip the quadratic work when that is too far.
-    size_t length_gap = candidate.size() > typed.size() ? candidate.size() - typed.size() : typed.size() - candidate.size();
+    size_t length_gap =
+        candidate.size() > typed.size() ? candidate.size() - typed.size() : typed.size() - candidate.size();
     if (length_gap >= best_distance) continue;
     size_t d = edit_distance(needle, lowercase(candidate));
     if (d < best_distance) {

@@ -10,8 +10,8 @@
 namespace finetrain::host {
 
 struct Override {
-  std::string key;         // as written, surrounding spaces removed
-  std::string value_text;  // everything after the first '='
+  std::string key;          // as written, surrounding spaces removed
+  std::string value_text;   // everything after the first '='
   SourceLocation location;  // "--set key=value", the prefix of every problem it causes
 };
 

@@ -4,7 +4,6 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 #include <variant>
 
@@ -88,7 +87,9 @@ nlohmann::json key_json(const OptionSpec& spec) {
   return j;
 }
 
-nlohmann::json name_or_null(const std::string& name) { return name.empty() ? nlohmann::json(nullptr) : nlohmann::json(name); }
+nlohmann::json name_or_null(const std::string& name) {
+  return name.empty() ? nlohmann::json(nullptr) : nlohmann::json(name);
+}
 
 }  // namespace
 
@@ -98,7 +99,8 @@ std::string explain_text(const ConfigSchema& schema, const ExplainPlugins& plugi
   if (!plugins.trainer.empty()) out += fmt::format(", trainer plugin '{}'", plugins.trainer);
   out += ".\n";
   if (plugins.model.empty())
-    out += fmt::format("Model plugins available: {} (--model NAME adds its keys)\n", available(plugins.available_models));
+    out +=
+        fmt::format("Model plugins available: {} (--model NAME adds its keys)\n", available(plugins.available_models));
   if (plugins.trainer.empty())
     out += fmt::format("Trainer plugins available: {} (--trainer NAME adds its keys)\n",
                        available(plugins.available_trainers));

@@ -10,7 +10,7 @@
 namespace finetrain::host {
 
 struct ExplainPlugins {
-  std::string model;    // the chosen plugins, empty when none
+  std::string model;  // the chosen plugins, empty when none
   std::string trainer;
   std::vector<std::string> available_models;  // shown for a kind that was not chosen
   std::vector<std::string> available_trainers;

@@ -1,13 +1,13 @@
 #include "config/toml_reader.hpp"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "finetrain/error.hpp"
 
@@ -18,7 +18,8 @@ namespace {
 class Flattener {
  public:
   // `fixed`: one location for everything (a --set value has no positions of its own).
-  Flattener(std::string source, std::optional<SourceLocation> fixed) : source_(std::move(source)), fixed_(std::move(fixed)) {}
+  Flattener(std::string source, std::optional<SourceLocation> fixed)
+      : source_(std::move(source)), fixed_(std::move(fixed)) {}
 
   void add_table(const toml::table& table, const std::string& prefix, std::vector<ConfigEntry>& out) const {
     for (const auto& [key, node] : table) {
@@ -98,7 +99,8 @@ toml::table parse_or_throw(std::string_view text, const std::string& source) {
   try {
     return toml::parse(text, std::string_view(source));
   } catch (const toml::parse_error& e) {
-    SourceLocation at{source, static_cast<int64_t>(e.source().begin.line), static_cast<int64_t>(e.source().begin.column)};
+    SourceLocation at{source, static_cast<int64_t>(e.source().begin.line),
+                      static_cast<int64_t>(e.source().begin.column)};
     throw Error(fmt::format("{}: invalid TOML: {}", at.to_string(), e.description()));
   }
 }

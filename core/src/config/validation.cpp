@@ -95,7 +95,7 @@ class TableValidator {
   std::vector<std::string> sections_;
   std::vector<std::string> names_;  // keys and sections: the candidates for "did you mean"
   ConfigErrors& errors_;
-  std::set<std::string> given_;     // set by the user, valid or not (no "missing" on top of "wrong")
+  std::set<std::string> given_;  // set by the user, valid or not (no "missing" on top of "wrong")
   Options values_;
 };
 

@@ -15,7 +15,6 @@ namespace finetrain::host {
 // Every problem is reported, not just the first: they are thrown together as one finetrain::Error
 // (ConfigErrors), one "<location>: <message>" line each. `origin` names the input in problems
 // that have no position ("run.toml: missing required key 'model.path'").
-Options validate_config(const ConfigSchema& schema, const std::vector<ConfigEntry>& entries,
-                        const std::string& origin);
+Options validate_config(const ConfigSchema& schema, const std::vector<ConfigEntry>& entries, const std::string& origin);
 
 }  // namespace finetrain::host

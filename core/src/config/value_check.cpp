@@ -92,8 +92,7 @@ std::optional<Value> check_value(const OptionSpec& spec, const std::string& disp
     case ValueType::StringList:
       if (value.kind == Kind::Array && all_strings(value)) return checked_string_list(spec, display_key, value, errors);
       break;
-    case ValueType::TableList:
-      break;
+    case ValueType::TableList: break;
   }
   errors.add(value.location, type_mismatch(display_key, to_string(spec.type), value));
   return std::nullopt;

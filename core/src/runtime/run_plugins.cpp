@@ -34,9 +34,8 @@ PluginObject<I> load(const PluginHost& host, const PluginName& chosen, const std
     std::vector<std::string> names;
     for (const ComponentInfo* c : host.components(I::kKind)) names.push_back(c->name);
     auto match = closest_match(chosen.name, names);
-    throw Error(fmt::format("{}: unknown {} plugin '{}'{}; available: {}", chosen.source.to_string(), kind,
-                            chosen.name, match ? fmt::format(" (did you mean '{}'?)", *match) : "",
-                            host.available_names(I::kKind)));
+    throw Error(fmt::format("{}: unknown {} plugin '{}'{}; available: {}", chosen.source.to_string(), kind, chosen.name,
+                            match ? fmt::format(" (did you mean '{}'?)", *match) : "", host.available_names(I::kKind)));
   }
   PluginObject<I> object = host.create<I>(chosen.name);
   ConfigSchema declared = object.call("options_schema", [](I& plugin) { return plugin.options_schema(); });
