@@ -12,6 +12,7 @@
 #include "finetrain/build_config.h"
 #include "finetrain/error.hpp"
 #include "plugin_host/plugin_manifest.hpp"
+#include "runtime/logging.hpp"
 
 namespace finetrain::cli {
 
@@ -26,6 +27,7 @@ std::string version_text() {
 
 int run(int argc, char** argv) {
   CliState state;
+  host::configure_logging(state.log_level, std::nullopt);  // logs on stderr: stdout is for results
   CLI::App app{"finetrain: a native trainer for video and image diffusion models"};
   app.set_version_flag("--version", version_text());
   app.add_option("--plugin-path", state.plugin_paths, "Extra plugin directories (':'-separated, searched first)");
@@ -33,6 +35,7 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   app.require_subcommand(1);
   add_plugins_command(app, state);
+  add_config_command(app, state);
 
   app.parse_complete_callback([&state] {
     spdlog::set_level(spdlog::level::from_str(state.log_level));
