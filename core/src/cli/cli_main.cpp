@@ -33,9 +33,10 @@ int run(int argc, char** argv) {
   app.add_option("--plugin-path", state.plugin_paths, "Extra plugin directories (':'-separated, searched first)");
   app.add_option("--log-level", state.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);
   add_plugins_command(app, state);
   add_config_command(app, state);
+  add_train_command(app, state);
 
   app.parse_complete_callback([&state] {
     spdlog::set_level(spdlog::level::from_str(state.log_level));
