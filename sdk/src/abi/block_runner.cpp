@@ -1,5 +1,6 @@
 #include "finetrain/block_runner.hpp"
 
+#include <c10/core/GradMode.h>
 #include <fmt/format.h>
 
 #include "finetrain/error.hpp"
@@ -26,5 +27,19 @@ bool BlockRunner::checkpointing(size_t index) const { return index < checkpoint_
 
 void BlockRunner::add_hooks(BlockHooks* hooks) { hooks_.push_back(hooks); }
 void BlockRunner::clear_hooks() { hooks_.clear(); }
+
+std::vector<at::Tensor> BlockRunner::run(size_t index, const BlockFn& fn, const std::vector<at::Tensor>& inputs) {
+  if (index >= blocks_.size())
+    throw Error(fmt::format("block index {} out of range ({} blocks registered with set_blocks)", index,
+                            blocks_.size()));
+  // Only the direct path exists so far; refusing beats silently training without the memory saving.
+  if (checkpoint_[index] && c10::GradMode::is_enabled())
+    throw Error(fmt::format("block '{}': activation checkpointing is not implemented by this SDK build",
+                            blocks_[index].name));
+  for (BlockHooks* hooks : hooks_) hooks->before_block(index);
+  std::vector<at::Tensor> outputs = fn(inputs);
+  for (BlockHooks* hooks : hooks_) hooks->after_block(index);
+  return outputs;
+}
 
 }  // namespace finetrain
