@@ -1,4 +1,5 @@
-# ft_add_plugin(NAME KIND SOURCES src... [LIBRARIES lib...] [OUTPUT_DIR dir] [NO_INSTALL])
+# ft_add_plugin(NAME KIND SOURCES src... [LIBRARIES lib...] [PRECOMPILE_HEADERS hdr...] [OUTPUT_DIR dir]
+#               [NO_INSTALL])
 #
 # Builds a finetrain plugin. KIND is one of model, trainer, backend, attention, tokenizer
 # and only names the file; the manifest inside the sources declares the real kind.
@@ -8,6 +9,8 @@
 #                       (the libdir holding libfinetrain_sdk).
 #   FT_PLUGINS_DL=OFF : a static library linked into the host; entry symbols get the plugin id as
 #                       suffix so that several plugins can live in one executable.
+# PRECOMPILE_HEADERS (e.g. <torch/nn/module.h>) are parsed once for all SOURCES: LibTorch headers
+# dominate a plugin's compile time.
 # This file is also installed with the SDK, so out-of-tree plugins use the same function:
 #   find_package(finetrain_sdk REQUIRED)
 #   ft_add_plugin(my-model model SOURCES plugin.cpp ...)
@@ -44,7 +47,7 @@ function(_ft_check_plugin_toolchain)
 endfunction()
 
 function(ft_add_plugin name kind)
-  cmake_parse_arguments(P "NO_INSTALL" "OUTPUT_DIR" "SOURCES;LIBRARIES" ${ARGN})
+  cmake_parse_arguments(P "NO_INSTALL" "OUTPUT_DIR" "SOURCES;LIBRARIES;PRECOMPILE_HEADERS" ${ARGN})
   if(NOT P_SOURCES)
     message(FATAL_ERROR "ft_add_plugin(${name}): SOURCES is required")
   endif()
@@ -99,6 +102,9 @@ function(ft_add_plugin name kind)
   endif()
   set_target_properties(${target} PROPERTIES CXX_STANDARD ${cxx_standard} CXX_STANDARD_REQUIRED ON CXX_EXTENSIONS OFF)
   _ft_check_plugin_toolchain()
+  if(P_PRECOMPILE_HEADERS)
+    target_precompile_headers(${target} PRIVATE ${P_PRECOMPILE_HEADERS})
+  endif()
   target_link_libraries(${target} PRIVATE finetrain::sdk ${P_LIBRARIES})
   if(TARGET ft_warnings)
     target_link_libraries(${target} PRIVATE ft_warnings)
