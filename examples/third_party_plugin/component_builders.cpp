@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "describe.hpp"
 #include "layers.hpp"
 #include "pixel_vae.hpp"
 #include "text_encoder.hpp"
@@ -15,16 +16,10 @@ namespace toy_pixel {
 
 namespace {
 
-std::string input_names(const finetrain::TensorMap& inputs) {
-  std::string s;
-  for (const auto& entry : inputs) s += (s.empty() ? "" : ", ") + entry.first;
-  return s.empty() ? "(none)" : s;
-}
-
 const at::Tensor& input(const finetrain::TensorMap& inputs, const std::string& name, const char* component) {
   auto it = inputs.find(name);
   if (it == inputs.end())
-    throw finetrain::Error(std::string(component) + ": input '" + name + "' is missing; given: " + input_names(inputs));
+    throw finetrain::Error(std::string(component) + ": input '" + name + "' is missing; given: " + describe(inputs));
   return it->second;
 }
 
@@ -43,10 +38,9 @@ class TransformerComponent : public finetrain::ParityComponent {
   torch::nn::Module* module() override { return model_.get(); }
   finetrain::TensorMap run(const finetrain::TensorMap& inputs, const std::string&) override {
     auto mask = inputs.find("encoder_attention_mask");
-    at::Tensor out = model_->forward(input(inputs, "hidden_states", kTransformerClass),
-                                     input(inputs, "encoder_hidden_states", kTransformerClass),
-                                     mask == inputs.end() ? at::Tensor() : mask->second,
-                                     input(inputs, "timestep", kTransformerClass), runner_);
+    at::Tensor out = model_->forward(
+        input(inputs, "hidden_states", kTransformerClass), input(inputs, "encoder_hidden_states", kTransformerClass),
+        mask == inputs.end() ? at::Tensor() : mask->second, input(inputs, "timestep", kTransformerClass), runner_);
     return {{"sample", out}};
   }
 
@@ -78,8 +72,7 @@ class VaeComponent : public finetrain::ParityComponent {
   VaeComponent(const VaeConfig& config, c10::Device device) : vae_(config, device, at::kFloat) {}
   torch::nn::Module* module() override { return nullptr; }  // no weights
   finetrain::TensorMap run(const finetrain::TensorMap& inputs, const std::string& call) override {
-    if (call.find("decode") != std::string::npos)
-      return {{"sample", vae_.decode(input(inputs, "latents", kVaeClass))}};
+    if (call.find("decode") != std::string::npos) return {{"sample", vae_.decode(input(inputs, "latents", kVaeClass))}};
     if (call.find("encode") != std::string::npos)
       return {{"latents", vae_.normalize(vae_.encode(input(inputs, "sample", kVaeClass)))}};
     throw finetrain::Error(std::string(kVaeClass) + ": the call '" + call + "' names neither encode nor decode");

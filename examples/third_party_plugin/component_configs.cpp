@@ -48,8 +48,7 @@ class ConfigReader {
 
   void positive_int(const char* key, int64_t& field) {
     readers_[key] = [this, key, &field](const Json& v) {
-      if (!v.is_number_integer() || v.get<int64_t>() <= 0)
-        fail(key, "a positive integer", v);
+      if (!v.is_number_integer() || v.get<int64_t>() <= 0) fail(key, "a positive integer", v);
       field = v.get<int64_t>();
     };
   }

@@ -15,16 +15,16 @@ struct TransformerConfig {
   int64_t num_layers = 2;
   int64_t hidden_size = 32;
   int64_t ff_inner_dim = 64;
-  int64_t caption_channels = 16;      // width of the text encoder's hidden states
-  int64_t timestep_channels = 32;     // sinusoidal timestep features
-  int64_t position_frequencies = 4;   // sin/cos octaves per axis (frame, row, column)
+  int64_t caption_channels = 16;     // width of the text encoder's hidden states
+  int64_t timestep_channels = 32;    // sinusoidal timestep features
+  int64_t position_frequencies = 4;  // sin/cos octaves per axis (frame, row, column)
 };
 
 // text_encoder/config.json, "_class_name": "ToyPixelTextEncoder".
 struct TextEncoderConfig {
   int64_t vocab_size = 256;  // hash buckets; id 0 is padding
   int64_t hidden_size = 16;
-  int64_t max_length = 32;   // words per caption; longer captions are truncated
+  int64_t max_length = 32;  // words per caption; longer captions are truncated
 };
 
 // vae/config.json, "_class_name": "ToyPixelIdentityVAE".

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "component_builders.hpp"
+#include "describe.hpp"
 #include "layers.hpp"
 #include "pixel_vae.hpp"
 #include "sampler.hpp"
@@ -21,23 +22,10 @@ namespace {
 
 constexpr int64_t kNumTrainTimesteps = 1000;
 
-std::string sizes_text(const at::Tensor& t) {
-  if (!t.defined()) return "an undefined tensor";
-  std::string s = "[";
-  for (int64_t i = 0; i < t.dim(); ++i) s += (i ? ", " : "") + std::to_string(t.size(i));
-  return s + "]";
-}
-
-std::string keys_text(const finetrain::TensorMap& map) {
-  std::string s;
-  for (const auto& entry : map) s += (s.empty() ? "" : ", ") + entry.first;
-  return s.empty() ? "(none)" : s;
-}
-
 const at::Tensor& require_tensor(const finetrain::TensorMap& map, const std::string& key, const char* where) {
   auto it = map.find(key);
   if (it == map.end() || !it->second.defined())
-    throw finetrain::Error(std::string("toy-pixel: ") + where + " needs '" + key + "'; found: " + keys_text(map));
+    throw finetrain::Error(std::string("toy-pixel: ") + where + " needs '" + key + "'; found: " + describe(map));
   return it->second;
 }
 
@@ -158,10 +146,10 @@ finetrain::BlockRunner& ToyPixelModelSpec::blocks() { return runner_; }
 at::Tensor ToyPixelModelSpec::forward(const finetrain::DenoiserInput& input) {
   const at::Tensor& latents = input.noisy_latents;
   if (!latents.defined() || latents.dim() != 5)
-    throw finetrain::Error("toy-pixel: forward(): noisy_latents must be [B, C, F, H, W], found " + sizes_text(latents));
+    throw finetrain::Error("toy-pixel: forward(): noisy_latents must be [B, C, F, H, W], found " + describe(latents));
   if (!input.sigmas.defined() || input.sigmas.dim() != 1 || input.sigmas.size(0) != latents.size(0))
     throw finetrain::Error("toy-pixel: forward(): sigmas must be [" + std::to_string(latents.size(0)) +
-                           "] (one per sample; this family has no per-frame sigmas), found " + sizes_text(input.sigmas));
+                           "] (one per sample; this family has no per-frame sigmas), found " + describe(input.sigmas));
   const at::Tensor& words = require_tensor(input.conditions, "encoder_hidden_states", "forward()");
   auto mask_it = input.conditions.find("encoder_attention_mask");
   const c10::Device device = context().device;

@@ -19,8 +19,9 @@ inline finetrain::ConfigSchema options_schema() {
   finetrain::ConfigSchema schema;
   schema.add_string("model.preset", defaults.preset, "Architecture preset: tiny (tests) or small")
       .one_of({"tiny", "small"});
-  schema.add_float("model.sample_shift", defaults.sample_shift,
-                   "Shift of the validation sampler's sigmas: s' = shift*s / (1 + (shift-1)*s)")
+  schema
+      .add_float("model.sample_shift", defaults.sample_shift,
+                 "Shift of the validation sampler's sigmas: s' = shift*s / (1 + (shift-1)*s)")
       .range(0.01, 100.0);
   return schema;
 }

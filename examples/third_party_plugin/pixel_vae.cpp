@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "describe.hpp"
+
 namespace toy_pixel {
 
 namespace {
@@ -18,23 +20,18 @@ at::Tensor channel_vector(const std::vector<double>& values, c10::Device device,
 }  // namespace
 
 PixelVae::PixelVae(const VaeConfig& config, c10::Device device, c10::ScalarType dtype)
-    : mean_(channel_vector(config.latents_mean, device, dtype)), std_(channel_vector(config.latents_std, device, dtype)) {
+    : mean_(channel_vector(config.latents_mean, device, dtype)),
+      std_(channel_vector(config.latents_std, device, dtype)) {
   if (config.latents_mean.size() != 3 || config.latents_std.size() != 3)
     throw finetrain::Error("ToyPixelIdentityVAE: latents_mean and latents_std need 3 entries (RGB), found " +
-                           std::to_string(config.latents_mean.size()) + " and " + std::to_string(config.latents_std.size()));
+                           std::to_string(config.latents_mean.size()) + " and " +
+                           std::to_string(config.latents_std.size()));
 }
 
 void PixelVae::check_layout(const at::Tensor& t, const char* what) const {
-  if (!t.defined() || t.dim() != 5 || t.size(1) != channels() || !at::isFloatingType(t.scalar_type())) {
-    std::string found = "an undefined tensor";
-    if (t.defined()) {
-      found = std::string(c10::toString(t.scalar_type())) + " [";
-      for (int64_t i = 0; i < t.dim(); ++i) found += (i ? ", " : "") + std::to_string(t.size(i));
-      found += "]";
-    }
+  if (!t.defined() || t.dim() != 5 || t.size(1) != channels() || !at::isFloatingType(t.scalar_type()))
     throw finetrain::Error(std::string("ToyPixelIdentityVAE: ") + what + " must be a floating tensor [B, " +
-                           std::to_string(channels()) + ", F, H, W], found " + found);
-  }
+                           std::to_string(channels()) + ", F, H, W], found " + describe(t));
 }
 
 at::Tensor PixelVae::encode(const at::Tensor& pixels) const {

@@ -8,7 +8,8 @@
 namespace toy_pixel {
 
 std::vector<double> flow_match_sigmas(int64_t steps, double shift) {
-  if (steps < 1) throw finetrain::Error("toy-pixel sampler: num_inference_steps must be >= 1, found " + std::to_string(steps));
+  if (steps < 1)
+    throw finetrain::Error("toy-pixel sampler: num_inference_steps must be >= 1, found " + std::to_string(steps));
   if (!(shift > 0)) throw finetrain::Error("toy-pixel sampler: shift must be > 0, found " + std::to_string(shift));
   std::vector<double> sigmas;
   for (int64_t i = 0; i <= steps; ++i) {

@@ -53,7 +53,8 @@ struct ModulePattern {
 
   explicit ModulePattern(const std::string& module) : name(module), indexed(module.find('#') != std::string::npos) {
     std::string pattern = "^";
-    for (char c : module) pattern += c == '.' ? std::string("\\.") : c == '#' ? std::string("(\\d+)") : std::string(1, c);
+    for (char c : module)
+      pattern += c == '.' ? std::string("\\.") : c == '#' ? std::string("(\\d+)") : std::string(1, c);
     key = std::regex(pattern + "\\.(.+)$");
   }
 

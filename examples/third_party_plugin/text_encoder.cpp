@@ -10,7 +10,9 @@ namespace toy_pixel {
 
 namespace {
 
-bool is_word_byte(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80; }
+bool is_word_byte(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
 
 uint64_t fnv1a_64(const std::string& bytes) {
   uint64_t hash = 14695981039346656037ull;
@@ -24,7 +26,8 @@ uint64_t fnv1a_64(const std::string& bytes) {
 }  // namespace
 
 HashedWordTokenizer::HashedWordTokenizer(int64_t vocab_size) : vocab_size_(vocab_size) {
-  if (vocab_size < 2) throw finetrain::Error("ToyPixelTextEncoder: vocab_size must be at least 2, found " + std::to_string(vocab_size));
+  if (vocab_size < 2)
+    throw finetrain::Error("ToyPixelTextEncoder: vocab_size must be at least 2, found " + std::to_string(vocab_size));
 }
 
 std::vector<int64_t> HashedWordTokenizer::encode(const std::string& text) const {

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <string>
 
+#include "describe.hpp"
+
 namespace toy_pixel {
 
 namespace {
@@ -15,15 +17,9 @@ constexpr double kNormEps = 1e-6;
 
 at::Tensor layer_norm(const at::Tensor& x) { return at::layer_norm(x, {x.size(-1)}, {}, {}, kNormEps); }
 
-std::string sizes_text(const at::Tensor& t) {
-  std::string s = "[";
-  for (int64_t i = 0; i < t.dim(); ++i) s += (i ? ", " : "") + std::to_string(t.size(i));
-  return s + "]";
-}
-
 [[noreturn]] void bad_input(const std::string& name, const std::string& expected, const at::Tensor& found) {
   throw finetrain::Error("ToyPixelTransformer2DModel: '" + name + "' must be " + expected + ", found " +
-                         (found.defined() ? sizes_text(found) : std::string("an undefined tensor")));
+                         describe(found));
 }
 
 }  // namespace
@@ -57,14 +53,17 @@ ToyPixelTransformer::ToyPixelTransformer(const TransformerConfig& config) : conf
   const int64_t hidden = config.hidden_size;
   proj_in_ = register_module("proj_in", std::make_shared<Linear>(config.in_channels, hidden));
   auto pos_embed = register_module("pos_embed", make_namespace_module());
-  pos_embed_proj_ = pos_embed->register_module("proj", std::make_shared<Linear>(6 * config.position_frequencies, hidden));
+  pos_embed_proj_ =
+      pos_embed->register_module("proj", std::make_shared<Linear>(6 * config.position_frequencies, hidden));
   auto time_embed = register_module("time_embed", make_namespace_module());
-  time_embed_linear_1_ = time_embed->register_module("linear_1", std::make_shared<Linear>(config.timestep_channels, hidden));
+  time_embed_linear_1_ =
+      time_embed->register_module("linear_1", std::make_shared<Linear>(config.timestep_channels, hidden));
   time_embed_linear_2_ = time_embed->register_module("linear_2", std::make_shared<Linear>(hidden, hidden));
   context_embedder_ = register_module("context_embedder", std::make_shared<Linear>(config.caption_channels, hidden));
   auto blocks = register_module("transformer_blocks", make_namespace_module());
   for (int64_t i = 0; i < config.num_layers; ++i)
-    blocks_.push_back(blocks->register_module(std::to_string(i), std::make_shared<ToyPixelBlock>(hidden, config.ff_inner_dim)));
+    blocks_.push_back(
+        blocks->register_module(std::to_string(i), std::make_shared<ToyPixelBlock>(hidden, config.ff_inner_dim)));
   auto norm_out = register_module("norm_out", make_namespace_module());
   norm_out_linear_ = norm_out->register_module("linear", std::make_shared<Linear>(hidden, 2 * hidden));
   proj_out_ = register_module("proj_out", std::make_shared<Linear>(hidden, config.out_channels));
@@ -72,7 +71,8 @@ ToyPixelTransformer::ToyPixelTransformer(const TransformerConfig& config) : conf
 
 std::vector<finetrain::BlockRef> ToyPixelTransformer::block_refs() {
   std::vector<finetrain::BlockRef> refs;
-  for (size_t i = 0; i < blocks_.size(); ++i) refs.push_back({"transformer_blocks." + std::to_string(i), blocks_[i].get()});
+  for (size_t i = 0; i < blocks_.size(); ++i)
+    refs.push_back({"transformer_blocks." + std::to_string(i), blocks_[i].get()});
   return refs;
 }
 
@@ -85,9 +85,8 @@ at::Tensor ToyPixelTransformer::embed_conditioning(const at::Tensor& encoder_hid
   // Masked mean over the words: the caption as a bag of words, order-free. An empty caption (all
   // padding, e.g. caption dropout) pools to zeros, the unconditional input.
   at::Tensor words = encoder_hidden_states.to(dtype);
-  at::Tensor mask = encoder_attention_mask.defined()
-                        ? encoder_attention_mask.to(dtype).unsqueeze(-1)
-                        : at::ones({words.size(0), words.size(1), 1}, words.options());
+  at::Tensor mask = encoder_attention_mask.defined() ? encoder_attention_mask.to(dtype).unsqueeze(-1)
+                                                     : at::ones({words.size(0), words.size(1), 1}, words.options());
   at::Tensor pooled = (words * mask).sum(1) / mask.sum(1).clamp_min(1.0);
   return temb + context_embedder_->forward(pooled);
 }
@@ -101,18 +100,20 @@ at::Tensor ToyPixelTransformer::forward(const at::Tensor& hidden_states, const a
                 W = hidden_states.size(4);
   if (!encoder_hidden_states.defined() || encoder_hidden_states.dim() != 3 || encoder_hidden_states.size(0) != B ||
       encoder_hidden_states.size(2) != config_.caption_channels)
-    bad_input("encoder_hidden_states", "[" + std::to_string(B) + ", L, " + std::to_string(config_.caption_channels) + "]",
+    bad_input("encoder_hidden_states",
+              "[" + std::to_string(B) + ", L, " + std::to_string(config_.caption_channels) + "]",
               encoder_hidden_states);
-  if (encoder_attention_mask.defined() &&
-      (encoder_attention_mask.dim() != 2 || encoder_attention_mask.size(0) != B ||
-       encoder_attention_mask.size(1) != encoder_hidden_states.size(1)))
-    bad_input("encoder_attention_mask", "[" + std::to_string(B) + ", " + std::to_string(encoder_hidden_states.size(1)) + "]",
+  if (encoder_attention_mask.defined() && (encoder_attention_mask.dim() != 2 || encoder_attention_mask.size(0) != B ||
+                                           encoder_attention_mask.size(1) != encoder_hidden_states.size(1)))
+    bad_input("encoder_attention_mask",
+              "[" + std::to_string(B) + ", " + std::to_string(encoder_hidden_states.size(1)) + "]",
               encoder_attention_mask);
   if (!timestep.defined() || timestep.dim() != 1 || timestep.size(0) != B)
     bad_input("timestep", "[" + std::to_string(B) + "]", timestep);
   if (runner.blocks().size() != blocks_.size())
-    throw finetrain::Error("ToyPixelTransformer2DModel: the block runner holds " + std::to_string(runner.blocks().size()) +
-                           " blocks, the model has " + std::to_string(blocks_.size()));
+    throw finetrain::Error("ToyPixelTransformer2DModel: the block runner holds " +
+                           std::to_string(runner.blocks().size()) + " blocks, the model has " +
+                           std::to_string(blocks_.size()));
 
   const auto dtype = proj_in_->weight().scalar_type();
   at::Tensor x = hidden_states.to(dtype).permute({0, 2, 3, 4, 1}).reshape({B, F * H * W, config_.in_channels});

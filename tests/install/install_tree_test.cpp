@@ -87,18 +87,22 @@ class InstallTreeTest : public ::testing::Test {
     fs::create_directories(kRoot);
     const std::string build = shell_quoted(finetrain::testing::binary_dir());
     const std::string cmake = shell_quoted(FT_CMAKE_COMMAND);
-    std::string configure = cmake + " -S " + shell_quoted(FT_EXAMPLE_SOURCE_DIR) + " -B " + shell_quoted(kExampleBuild) + " -G '" +
-                            FT_CMAKE_GENERATOR + "' -DCMAKE_PREFIX_PATH=" + shell_quoted(kSdkPrefix) +
-                            " -DCMAKE_BUILD_TYPE=" + FT_BUILD_TYPE + " -DCMAKE_CXX_COMPILER=" + shell_quoted(FT_CXX_COMPILER);
+    std::string configure =
+        cmake + " -S " + shell_quoted(FT_EXAMPLE_SOURCE_DIR) + " -B " + shell_quoted(kExampleBuild) + " -G '" +
+        FT_CMAKE_GENERATOR + "' -DCMAKE_PREFIX_PATH=" + shell_quoted(kSdkPrefix) +
+        " -DCMAKE_BUILD_TYPE=" + FT_BUILD_TYPE + " -DCMAKE_CXX_COMPILER=" + shell_quoted(FT_CXX_COMPILER);
     if (std::string(FT_CCACHE).size()) configure += " -DCMAKE_CXX_COMPILER_LAUNCHER=" + shell_quoted(FT_CCACHE);
     const std::pair<std::string, std::pair<std::string, int>> steps[] = {
         {"install the main build", {cmake + " --install " + build + " --prefix " + shell_quoted(kSdkPrefix), 120}},
         {"configure the example", {configure, 120}},
         // A cold build compiles a few LibTorch translation units; ccache makes reruns quick.
         {"build the example", {cmake + " --build " + shell_quoted(kExampleBuild), 420}},
-        {"install the example alone", {cmake + " --install " + shell_quoted(kExampleBuild) + " --prefix " + shell_quoted(kPluginPrefix), 60}},
-        {"install the main build again", {cmake + " --install " + build + " --prefix " + shell_quoted(kHostPrefix), 120}},
-        {"install the example into it", {cmake + " --install " + shell_quoted(kExampleBuild) + " --prefix " + shell_quoted(kHostPrefix), 60}},
+        {"install the example alone",
+         {cmake + " --install " + shell_quoted(kExampleBuild) + " --prefix " + shell_quoted(kPluginPrefix), 60}},
+        {"install the main build again",
+         {cmake + " --install " + build + " --prefix " + shell_quoted(kHostPrefix), 120}},
+        {"install the example into it",
+         {cmake + " --install " + shell_quoted(kExampleBuild) + " --prefix " + shell_quoted(kHostPrefix), 60}},
     };
     for (const auto& [what, step] : steps) {
       Result r = run(step.first, step.second);
@@ -168,7 +172,8 @@ TEST_F(InstallTreeTest, HasTheHostTheSdkItsHeadersAndTheCMakePackage) {
         include / "build_config.h", package / "finetrain_sdkConfig.cmake", package / "finetrain_sdkConfigVersion.cmake",
         package / "finetrain_sdkTargets.cmake", package / "FinetrainPlugin.cmake", package / "plugin_exports.map"})
     EXPECT_TRUE(fs::exists(p)) << p;
-  EXPECT_TRUE(fs::is_directory(plugin_dir(kSdkPrefix))) << "the host's plugin dir exists before any plugin is installed";
+  EXPECT_TRUE(fs::is_directory(plugin_dir(kSdkPrefix)))
+      << "the host's plugin dir exists before any plugin is installed";
 }
 
 TEST_F(InstallTreeTest, InstalledHostRunsOnTheInstalledSdkOnly) {
@@ -183,7 +188,8 @@ TEST_F(InstallTreeTest, InstalledHostRunsOnTheInstalledSdkOnly) {
 }
 
 TEST_F(InstallTreeTest, ExamplePluginExportsOnlyTheTierZeroEntryPoints) {
-  Result r = run("nm -D --defined-only " + shell_quoted(plugin_dir(kPluginPrefix) / kPluginFile) + " | awk '$2 != \"A\" {print $3}'");
+  Result r = run("nm -D --defined-only " + shell_quoted(plugin_dir(kPluginPrefix) / kPluginFile) +
+                 " | awk '$2 != \"A\" {print $3}'");
   ASSERT_EQ(r.rc, 0) << r.out;
   std::set<std::string> symbols;
   std::istringstream lines(r.out);
@@ -199,8 +205,9 @@ TEST_F(InstallTreeTest, PluginInstalledIntoTheHostPrefixFindsTheSdkNextToIt) {
 
 TEST_F(InstallTreeTest, PluginsListShowsItCompatibleThroughFinetrainPluginPath) {
   const fs::path dir = plugin_dir(kPluginPrefix);
-  expect_listed_compatible(
-      run("env FINETRAIN_PLUGIN_PATH=" + shell_quoted(dir) + " " + shell_quoted(host_executable(kSdkPrefix)) + " plugins --json"), dir);
+  expect_listed_compatible(run("env FINETRAIN_PLUGIN_PATH=" + shell_quoted(dir) + " " +
+                               shell_quoted(host_executable(kSdkPrefix)) + " plugins --json"),
+                           dir);
 }
 
 TEST_F(InstallTreeTest, PluginsListShowsItCompatibleThroughPluginPathBeforeAndAfterTheVerb) {
@@ -212,9 +219,9 @@ TEST_F(InstallTreeTest, PluginsListShowsItCompatibleThroughPluginPathBeforeAndAf
 
 TEST_F(InstallTreeTest, PluginsCheckInstantiatesItThroughFinetrainPluginPath) {
   const fs::path dir = plugin_dir(kPluginPrefix);
-  expect_check_instantiates_plugin(
-      run("env FINETRAIN_PLUGIN_PATH=" + shell_quoted(dir) + " " + shell_quoted(host_executable(kSdkPrefix)) + " plugins check --json"),
-      dir);
+  expect_check_instantiates_plugin(run("env FINETRAIN_PLUGIN_PATH=" + shell_quoted(dir) + " " +
+                                       shell_quoted(host_executable(kSdkPrefix)) + " plugins check --json"),
+                                   dir);
 }
 
 TEST_F(InstallTreeTest, PluginsCheckInstantiatesItThroughPluginPath) {

@@ -105,17 +105,24 @@ TEST_F(ToyPixelPluginTest, DescribesItselfBeforeLoading) {
   ASSERT_NE(schema.find("model.sample_shift"), nullptr);
   std::set<std::string> builders;
   for (const auto& b : model->component_builders()) builders.insert(b.class_name);
-  EXPECT_EQ(builders, (std::set<std::string>{"ToyPixelTransformer2DModel", "ToyPixelTextEncoder", "ToyPixelIdentityVAE"}));
+  EXPECT_EQ(builders,
+            (std::set<std::string>{"ToyPixelTransformer2DModel", "ToyPixelTextEncoder", "ToyPixelIdentityVAE"}));
 }
 
 TEST_F(ToyPixelPluginTest, DenoiserUsesDiffusersKeyNamesAndExposesItsBlocks) {
   PluginObject<ModelSpec> model = make_model();
   std::vector<std::string> names;
   for (const auto& p : model->denoiser().named_parameters()) names.push_back(p.key());
-  std::vector<std::string> expected = {"proj_in.weight", "proj_in.bias", "pos_embed.proj.weight", "pos_embed.proj.bias",
-                                       "time_embed.linear_1.weight", "time_embed.linear_1.bias",
-                                       "time_embed.linear_2.weight", "time_embed.linear_2.bias",
-                                       "context_embedder.weight", "context_embedder.bias"};
+  std::vector<std::string> expected = {"proj_in.weight",
+                                       "proj_in.bias",
+                                       "pos_embed.proj.weight",
+                                       "pos_embed.proj.bias",
+                                       "time_embed.linear_1.weight",
+                                       "time_embed.linear_1.bias",
+                                       "time_embed.linear_2.weight",
+                                       "time_embed.linear_2.bias",
+                                       "context_embedder.weight",
+                                       "context_embedder.bias"};
   for (int i = 0; i < 2; ++i)
     for (const char* m : {"norm1.linear", "ff.net.0.proj", "ff.net.2"})
       for (const char* p : {"weight", "bias"})
@@ -235,7 +242,8 @@ TEST_F(ToyPixelPluginTest, SampleAndForwardRejectBadRequestsClearly) {
     model->sample(request);
     ADD_FAILURE() << "a 0x0 sample was accepted";
   } catch (const finetrain::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("height, width and num_frames must be positive"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("height, width and num_frames must be positive"), std::string::npos)
+        << e.what();
   }
   request.height = request.width = 4;
   request.first_frame = at::zeros({3, 4, 4});

@@ -81,8 +81,8 @@ TEST(PluginsCheckCommandTest, AFileThatIsNoPluginFailsTheCheck) {
   const std::string host = "env -u FINETRAIN_PLUGIN_PATH '" + finetrain::testing::finetrain_executable() + "'";
 
   std::string out;
-  int rc = finetrain::testing::run_command(host + " plugins check --json --plugin-path '" + dir.string() + "' 2>/dev/null",
-                                           &out, 60);
+  int rc = finetrain::testing::run_command(
+      host + " plugins check --json --plugin-path '" + dir.string() + "' 2>/dev/null", &out, 60);
   EXPECT_EQ(rc, 1) << out;
   nlohmann::json j = nlohmann::json::parse(out);
   EXPECT_FALSE(j["ok"].get<bool>());
@@ -95,7 +95,8 @@ TEST(PluginsCheckCommandTest, AFileThatIsNoPluginFailsTheCheck) {
   }
   EXPECT_TRUE(found) << out;
 
-  rc = finetrain::testing::run_command(host + " --plugin-path '" + dir.string() + "' plugins check 2>/dev/null", &out, 60);
+  rc = finetrain::testing::run_command(host + " --plugin-path '" + dir.string() + "' plugins check 2>/dev/null", &out,
+                                       60);
   EXPECT_EQ(rc, 1) << out;
   EXPECT_NE(out.find("FAILED  " + (dir / "not_a_plugin.so").string() + ": not an ELF file"), std::string::npos) << out;
   fs::remove_all(dir);

@@ -210,8 +210,9 @@ void add_plugins_command(CLI::App& app, CliState& state) {
   auto file = std::make_shared<std::string>();
   inspect->add_option("FILE", *file, "Plugin file (.so)")->required();
   inspect->add_flag("--json", state.json, "Machine-readable output");
-  auto* check = plugins->add_subcommand(
-      "check", "Load every plugin on the search path and instantiate each component once; non-zero exit on any failure");
+  auto* check = plugins->add_subcommand("check",
+                                        "Load every plugin on the search path, instantiate each component once; "
+                                        "exit 1 on any failure");
   check->add_flag("--json", state.json, "Machine-readable output");
   // Global options (--plugin-path, --log-level) may also follow the verb.
   for (CLI::App* command : {plugins, list, inspect, check}) command->fallthrough();
