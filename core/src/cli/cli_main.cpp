@@ -1,11 +1,13 @@
 #include "cli/cli_main.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <torch/version.h>
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <memory>
 
 #include "cli/cli_state.hpp"
 #include "cli/commands.hpp"
@@ -26,6 +28,9 @@ std::string version_text() {
 }  // namespace
 
 int run(int argc, char** argv) {
+  // Logs go to stderr so that stdout carries only a verb's output (e.g. `plugins check --json`).
+  spdlog::set_default_logger(
+      std::make_shared<spdlog::logger>("finetrain", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
   CliState state;
   host::configure_logging(state.log_level, std::nullopt);  // logs on stderr: stdout is for results
   CLI::App app{"finetrain: a native trainer for video and image diffusion models"};

@@ -1,8 +1,12 @@
 // `finetrain plugins [list|inspect FILE] [--json]`: what is installed and whether it is compatible,
 // from the manifests alone — no plugin code runs.
+// `finetrain plugins check [--json]`: loads every plugin on the search path and instantiates each
+// registered component once, what a user runs after installing a plugin.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <deque>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -10,6 +14,7 @@
 
 #include "cli/cli_state.hpp"
 #include "cli/commands.hpp"
+#include "plugin_host/component_check.hpp"
 #include "plugin_host/plugin_host.hpp"
 
 namespace finetrain::cli {
@@ -109,10 +114,95 @@ void print_inspect(const FileReport& r) {
             << "compatible:  " << (r.compatibility.compatible ? "yes" : "no: " + r.compatibility.reason) << "\n";
 }
 
+// ---- plugins check ----
+
+struct CheckedComponent {
+  const host::ComponentInfo* info;
+  host::ComponentCheck check;
+};
+
+constexpr uint32_t kAllKinds[] = {FT_PLUGIN_KIND_MODEL, FT_PLUGIN_KIND_TRAINER, FT_PLUGIN_KIND_PARALLEL_BACKEND,
+                                  FT_PLUGIN_KIND_ATTENTION_BACKEND, FT_PLUGIN_KIND_TOKENIZER};
+
+std::vector<CheckedComponent> check_components(const host::PluginHost& plugin_host) {
+  std::vector<CheckedComponent> out;
+  for (uint32_t kind : kAllKinds)
+    for (const host::ComponentInfo* info : plugin_host.components(kind))
+      out.push_back({info, host::check_component(plugin_host, *info)});
+  return out;
+}
+
+nlohmann::json to_json(const host::PluginStatus& s) {
+  nlohmann::json j;
+  j["file"] = s.path;
+  j["name"] = s.manifest ? s.manifest->name : "";
+  j["version"] = s.manifest ? s.manifest->version : "";
+  j["loaded"] = s.loaded;
+  j["error"] = s.error;
+  j["components"] = s.components;
+  return j;
+}
+
+nlohmann::json to_json(const CheckedComponent& c) {
+  nlohmann::json j;
+  j["kind"] = host::kind_name(c.info->kind);
+  j["name"] = c.info->name;
+  j["version"] = c.info->version;
+  j["plugin"] = c.info->plugin;
+  j["file"] = c.info->file;
+  j["interface"] = c.info->interface_name;
+  j["interface_version"] = c.info->interface_version;
+  j["ok"] = c.check.ok;
+  j["error"] = c.check.error;
+  j["detail"] = c.check.detail;
+  return j;
+}
+
+void print_check(const std::deque<host::PluginStatus>& plugins, const std::vector<CheckedComponent>& components) {
+  if (plugins.empty()) std::cout << "no plugins found (search path: finetrain --log-level debug plugins check)\n";
+  for (const auto& p : plugins) {
+    if (p.loaded)
+      std::cout << fmt::format("loaded  {} {} ({})\n", p.manifest->name, p.manifest->version, p.path);
+    else
+      std::cout << fmt::format("FAILED  {}: {}\n", p.path, p.error);
+  }
+  if (components.empty()) return;
+  std::cout << fmt::format("\n{:<18} {:<20} {:<28} {}\n", "KIND", "NAME", "INTERFACE", "STATUS");
+  for (const auto& c : components) {
+    std::string interface = c.info->interface_name.empty()
+                                ? "(plain C)"
+                                : fmt::format("{} v{}", c.info->interface_name, c.info->interface_version);
+    std::cout << fmt::format("{:<18} {:<20} {:<28} {}\n", host::kind_name(c.info->kind), c.info->name, interface,
+                             c.check.ok ? "ok" : "FAILED: " + c.check.error);
+  }
+}
+
+// Returns false when a plugin failed to load or a component failed to instantiate.
+bool run_check(CliState& state) {
+  host::PluginHost& plugin_host = state.plugin_host();
+  const auto& plugins = plugin_host.statuses();
+  const auto components = check_components(plugin_host);
+  bool ok = std::all_of(plugins.begin(), plugins.end(), [](const auto& p) { return p.loaded; }) &&
+            std::all_of(components.begin(), components.end(), [](const auto& c) { return c.check.ok; });
+  if (state.json) {
+    nlohmann::json j;
+    j["ok"] = ok;
+    j["host_fingerprint"] = host::host_fingerprint();
+    j["plugins"] = nlohmann::json::array();
+    for (const auto& p : plugins) j["plugins"].push_back(to_json(p));
+    j["components"] = nlohmann::json::array();
+    for (const auto& c : components) j["components"].push_back(to_json(c));
+    std::cout << j.dump(2) << "\n";
+  } else {
+    print_check(plugins, components);
+  }
+  return ok;
+}
+
 }  // namespace
 
 void add_plugins_command(CLI::App& app, CliState& state) {
-  auto* plugins = app.add_subcommand("plugins", "List installed plugins and check their compatibility (no plugin code runs)");
+  auto* plugins = app.add_subcommand("plugins", "List installed plugins and check their compatibility");
   plugins->add_flag("--json", state.json, "Machine-readable output");
   auto* list = plugins->add_subcommand("list", "List every plugin on the search path (default)");
   list->add_flag("--json", state.json, "Machine-readable output");
@@ -120,8 +210,18 @@ void add_plugins_command(CLI::App& app, CliState& state) {
   auto file = std::make_shared<std::string>();
   inspect->add_option("FILE", *file, "Plugin file (.so)")->required();
   inspect->add_flag("--json", state.json, "Machine-readable output");
+  auto* check = plugins->add_subcommand("check",
+                                        "Load every plugin on the search path, instantiate each component once; "
+                                        "exit 1 on any failure");
+  check->add_flag("--json", state.json, "Machine-readable output");
+  // Global options (--plugin-path, --log-level) may also follow the verb.
+  for (CLI::App* command : {plugins, list, inspect, check}) command->fallthrough();
 
-  plugins->callback([&state, plugins, inspect, file] {
+  plugins->callback([&state, plugins, inspect, check, file] {
+    if (check->parsed()) {
+      if (!run_check(state)) throw CLI::RuntimeError(1);
+      return;
+    }
     if (inspect->parsed()) {
       FileReport r = inspect_file(*file);
       if (state.json) {

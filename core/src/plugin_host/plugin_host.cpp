@@ -114,7 +114,7 @@ std::vector<SearchDir> plugin_search_path(const std::vector<std::string>& cli_di
     for (auto& d : split_path_list(list)) dirs.push_back({d, "--plugin-path"});
   if (const char* env = std::getenv("FINETRAIN_PLUGIN_PATH"))
     for (auto& d : split_path_list(env)) dirs.push_back({d, "FINETRAIN_PLUGIN_PATH"});
-  fs::path install = executable_dir() / ".." / FT_PLUGIN_INSTALL_SUBDIR;
+  fs::path install = executable_dir() / FT_PLUGIN_DIR_FROM_BIN;
   std::error_code ec;
   fs::path canonical = fs::weakly_canonical(install, ec);
   dirs.push_back({(ec ? install : canonical).string(), "install dir"});

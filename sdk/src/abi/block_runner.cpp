@@ -33,7 +33,8 @@ void BlockRunner::clear_hooks() { hooks_.clear(); }
 
 std::vector<at::Tensor> BlockRunner::run(size_t index, const BlockFn& fn, const std::vector<at::Tensor>& inputs) {
   if (index >= blocks_.size())
-    throw Error(fmt::format("block index {} out of range ({} blocks)", index, blocks_.size()));
+    throw Error(fmt::format("block index {} out of range ({} blocks registered with set_blocks)", index,
+                            blocks_.size()));
   // Hooks wrap every execution, including the recomputation during backward.
   auto hooked = [this, index, fn](const std::vector<at::Tensor>& args) {
     for (BlockHooks* h : hooks_) h->before_block(index);
