@@ -20,6 +20,10 @@ Error::~Error() = default;
 Component::~Component() = default;
 void* Component::query_capability(const char*) { return nullptr; }
 
+ModelSpec::~ModelSpec() = default;
+Trainer::~Trainer() = default;
+ParallelBackend::~ParallelBackend() = default;
+AttentionBackend::~AttentionBackend() = default;
 Tokenizer::~Tokenizer() = default;
 HostServices::~HostServices() = default;
 StateDictAdapter::~StateDictAdapter() = default;
