@@ -29,10 +29,23 @@ std::vector<std::string> mapped_libraries(const std::string& prefix) {
   return search.found;
 }
 
-std::string duplicate_libtorch_mapping() {
-  for (const char* lib : {"libtorch_cpu.so", "libtorch.so", "libc10.so"}) {
-    auto paths = mapped_libraries(lib);
-    if (paths.size() > 1) return fmt::format("{} is mapped twice: {} and {}", lib, paths[0], paths[1]);
+LibraryMappings libtorch_mappings() {
+  LibraryMappings out;
+  for (const char* lib : {"libtorch_cpu.so", "libtorch.so", "libc10.so"}) out.emplace_back(lib, mapped_libraries(lib));
+  return out;
+}
+
+std::string second_libtorch_since(const LibraryMappings& before) {
+  for (const auto& [lib, paths] : libtorch_mappings()) {
+    if (paths.size() < 2) continue;
+    std::vector<std::string> old;
+    for (const auto& [before_lib, before_paths] : before)
+      if (before_lib == lib) old = before_paths;
+    for (const auto& path : paths) {
+      if (std::find(old.begin(), old.end(), path) != old.end()) continue;
+      const std::string& other = path == paths[0] ? paths[1] : paths[0];
+      return fmt::format("{} is mapped twice: {} and {}", lib, other, path);
+    }
   }
   return "";
 }
