@@ -35,6 +35,7 @@ struct ft_host_context {
 
 namespace finetrain::host {
 
+// Every function here is called from plugin code through a C function pointer: nothing may throw.
 struct HostApiFunctions {
   static ft_status* register_component(ft_host_context* context, const ft_component_descriptor* descriptor) {
     try {
@@ -42,28 +43,43 @@ struct HostApiFunctions {
       return r.host->stage_component(r, descriptor);
     } catch (const std::exception& e) {
       return ft_status_new(FT_STATUS_INTERNAL, e.what());
+    } catch (...) {
+      return ft_status_new(FT_STATUS_INTERNAL, "unknown exception in the host");
     }
   }
 
   static void log(ft_host_context* context, int32_t level, const char* message) {
-    const std::string& plugin = context->registration->plugin;
-    const char* text = message ? message : "";
-    switch (level) {
-      case FT_LOG_TRACE: spdlog::trace("[{}] {}", plugin, text); break;
-      case FT_LOG_DEBUG: spdlog::debug("[{}] {}", plugin, text); break;
-      case FT_LOG_INFO: spdlog::info("[{}] {}", plugin, text); break;
-      case FT_LOG_WARN: spdlog::warn("[{}] {}", plugin, text); break;
-      default: spdlog::error("[{}] {}", plugin, text); break;
+    try {
+      const std::string& plugin = context->registration->plugin;
+      const char* text = message ? message : "";
+      switch (level) {
+        case FT_LOG_TRACE: spdlog::trace("[{}] {}", plugin, text); break;
+        case FT_LOG_DEBUG: spdlog::debug("[{}] {}", plugin, text); break;
+        case FT_LOG_INFO: spdlog::info("[{}] {}", plugin, text); break;
+        case FT_LOG_WARN: spdlog::warn("[{}] {}", plugin, text); break;
+        default: spdlog::error("[{}] {}", plugin, text); break;
+      }
+    } catch (...) {
+      // A log line is not worth an exception across tier 0.
     }
   }
 
-  static ft_proc get_proc(ft_host_context*, const char* name) {
-    if (!name) return nullptr;
-    if (std::strcmp(name, FT_HOST_REGISTER_COMPONENT_V1) == 0) return reinterpret_cast<ft_proc>(&register_component);
-    if (std::strcmp(name, FT_HOST_LOG_V1) == 0) return reinterpret_cast<ft_proc>(&log);
-    return nullptr;
-  }
+  static ft_proc get_proc(ft_host_context*, const char* name) { return name ? host_function(name) : nullptr; }
 };
+
+const std::vector<HostFunction>& host_functions() {
+  static const std::vector<HostFunction> table = {
+      {FT_HOST_REGISTER_COMPONENT_V1, 0, reinterpret_cast<ft_proc>(&HostApiFunctions::register_component)},
+      {FT_HOST_LOG_V1, 1, reinterpret_cast<ft_proc>(&HostApiFunctions::log)},
+  };
+  return table;
+}
+
+ft_proc host_function(const char* name) {
+  for (const HostFunction& f : host_functions())
+    if (std::strcmp(f.name, name) == 0) return f.function;
+  return nullptr;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Search path.

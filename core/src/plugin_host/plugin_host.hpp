@@ -34,6 +34,17 @@ std::vector<SearchDir> plugin_search_path(const std::vector<std::string>& cli_di
 // The `*.so` files directly in `dir`, sorted by name (the load order).
 std::vector<std::string> plugin_files(const std::string& dir);
 
+// A function the host table serves by versioned name (ft_host_api::get_proc), with the ABI minor
+// that introduced it. The list only grows: a name, once served, is served by every later host.
+struct HostFunction {
+  const char* name;
+  uint16_t since_minor;
+  ft_proc function;
+};
+const std::vector<HostFunction>& host_functions();
+// The function named `name`, or NULL when this host has none.
+ft_proc host_function(const char* name);
+
 // A registered component. Strings are owned here; `descriptor`'s string fields point at them.
 struct ComponentInfo {
   uint32_t kind = 0;
