@@ -62,7 +62,7 @@ class FT_SDK_API PluginRegistrar {
     try {
       return static_cast<Component*>(new T());
     } catch (...) {
-      if (error) *error = status_from_current_exception("create");
+      if (error) *error = status_from_current_exception(nullptr);  // the host names the call
       return nullptr;
     }
   }
