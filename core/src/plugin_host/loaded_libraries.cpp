@@ -1,10 +1,13 @@
 #include "plugin_host/loaded_libraries.hpp"
 
-#include <link.h>
+#include <dlfcn.h>
 #include <fmt/format.h>
+#include <link.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
+#include <mutex>
 
 namespace finetrain::host {
 
@@ -48,6 +51,42 @@ std::string second_libtorch_since(const LibraryMappings& before) {
     }
   }
   return "";
+}
+
+bool is_mapped(const std::string& path) {
+  void* handle = dlopen(path.c_str(), RTLD_LAZY | RTLD_NOLOAD);
+  if (handle) dlclose(handle);
+  return handle != nullptr;
+}
+
+namespace {
+
+// Plugin file (real path) -> the second LibTorch it brought, for as long as the process lives.
+std::string remembered_second_libtorch(const std::string& plugin, const std::string* record = nullptr) {
+  static std::mutex mutex;
+  static std::map<std::string, std::string> known;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (record) known[plugin] = *record;
+  auto it = known.find(plugin);
+  return it == known.end() ? "" : it->second;
+}
+
+std::string real_path(const std::string& path) {
+  std::error_code ec;
+  auto real = std::filesystem::canonical(path, ec);
+  return ec ? path : real.string();
+}
+
+}  // namespace
+
+SecondLibTorchCheck::SecondLibTorchCheck(const std::string& plugin_path)
+    : plugin_(real_path(plugin_path)), was_mapped_(is_mapped(plugin_path)), before_(libtorch_mappings()) {}
+
+std::string SecondLibTorchCheck::after_load() const {
+  if (was_mapped_) return remembered_second_libtorch(plugin_);
+  std::string duplicate = second_libtorch_since(before_);
+  if (!duplicate.empty()) remembered_second_libtorch(plugin_, &duplicate);
+  return duplicate;
 }
 
 }  // namespace finetrain::host

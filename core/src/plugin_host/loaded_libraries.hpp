@@ -20,4 +20,22 @@ LibraryMappings libtorch_mappings();
 // plugins are never unloaded) from being blamed on every plugin loaded after it.
 std::string second_libtorch_since(const LibraryMappings& before);
 
+// Whether the file is mapped into this process (by any path that names it).
+bool is_mapped(const std::string& path);
+
+// The check around one plugin's dlopen: construct before, call after_load() after. A file that
+// brought a second LibTorch is remembered for the process, so a later host loading it again
+// (dlopen then maps nothing new) refuses it too.
+class SecondLibTorchCheck {
+ public:
+  explicit SecondLibTorchCheck(const std::string& plugin_path);
+  // Empty, or the one-line description of the second LibTorch this plugin maps.
+  std::string after_load() const;
+
+ private:
+  std::string plugin_;
+  bool was_mapped_;
+  LibraryMappings before_;
+};
+
 }  // namespace finetrain::host

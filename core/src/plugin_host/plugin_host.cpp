@@ -203,13 +203,13 @@ const PluginStatus& PluginHost::load_file(const std::string& path) {
   // states the rule in code.
   auto* library = new boost::dll::shared_library();
   boost::dll::fs::error_code load_error;
-  const LibraryMappings libtorch_before = libtorch_mappings();
+  const SecondLibTorchCheck libtorch_check(path);
   library->load(path, mode, load_error);
   if (load_error) {
     const char* detail = dlerror();
     return refuse(status, fmt::format("cannot load: {}", detail ? detail : load_error.message()));
   }
-  if (std::string dup = second_libtorch_since(libtorch_before); !dup.empty())
+  if (std::string dup = libtorch_check.after_load(); !dup.empty())
     return refuse(status, "maps a second LibTorch: " + dup);
   if (!library->has(FT_PLUGIN_NEGOTIATE_SYMBOL) || !library->has(FT_PLUGIN_INIT_SYMBOL))
     return refuse(status, fmt::format("does not export {} and {}", FT_PLUGIN_NEGOTIATE_SYMBOL, FT_PLUGIN_INIT_SYMBOL));
