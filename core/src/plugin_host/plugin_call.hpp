@@ -1,6 +1,6 @@
 // The one choke point for calls from the host into plugin code: whatever a plugin throws comes
-// out as a finetrain::Error whose message starts with the plugin's name (FT-ABI-013), and global
-// torch state a plugin changed without an RAII guard is restored and reported (FT-ABI-016).
+// out as a finetrain::Error whose message starts with the plugin's name (FT-ABI-010), and global
+// torch state a plugin changed without an RAII guard is restored and reported (FT-ABI-015).
 #pragma once
 
 #include <string>
