@@ -5,7 +5,6 @@
 #include "finetrain/attention_backend.hpp"
 #include "finetrain/block_runner.hpp"
 #include "finetrain/component.hpp"
-#include "finetrain/error.hpp"
 #include "finetrain/host_services.hpp"
 #include "finetrain/model_spec.hpp"
 #include "finetrain/parallel_backend.hpp"
@@ -13,9 +12,6 @@
 #include "finetrain/trainer.hpp"
 
 namespace finetrain {
-
-Error::Error(const std::string& message) : std::runtime_error(message) {}
-Error::~Error() = default;
 
 Component::~Component() = default;
 void* Component::query_capability(const char*) { return nullptr; }
