@@ -105,7 +105,8 @@ void print_table(const std::vector<FileReport>& reports) {
     std::cout << fmt::format("{:<{}}  {:<{}}  {:<{}}  {:<{}}  {:<{}}  {}\n", row[0], width[0], row[1], width[1], row[2],
                              width[2], row[3], width[3], row[4], width[4], row[5]);
     // The reason goes under the refused plugin's line.
-    if (i > 0 && !reports[i - 1].compatibility.compatible) std::cout << "    no: " << reports[i - 1].compatibility.reason << "\n";
+    if (i > 0 && !reports[i - 1].compatibility.compatible)
+      std::cout << "    no: " << reports[i - 1].compatibility.reason << "\n";
   }
 }
 
