@@ -81,6 +81,7 @@ TEST_F(AbiCli, ListsEveryFixtureWithItsVerdictWithoutRunningPluginCode) {
       {"descriptor_too_small", {true, ""}},
       {"descriptor_larger", {true, ""}},
       {"interface_mismatch", {true, ""}},
+      {"newer_interface", {true, ""}},
       {"leaks_grad_mode", {true, ""}},
       {"probe", {true, ""}},
       {"deepbind", {true, ""}},

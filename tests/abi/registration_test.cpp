@@ -201,3 +201,17 @@ TEST(AbiComponents, CreatingAsAnotherInterfaceIsRefused) {
   }
   expect_host_healthy(host);
 }
+
+TEST(AbiComponents, NewerInterfaceVersionThanTheHostKnowsIsNotCreated) {
+  PluginHost host;
+  expect_loads(host, "newer_interface");
+  try {
+    host.create<finetrain::AttentionBackend>(component_of("newer_interface"));
+    FAIL() << "a component of interface version 2 was created by a version 1 host";
+  } catch (const finetrain::Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "plugin 'abi-newer_interface': attention-backend 'softmax-newer_interface' implements "
+                 "finetrain.AttentionBackend v2, this host understands finetrain.AttentionBackend v1");
+  }
+  expect_host_healthy(host);
+}

@@ -56,6 +56,13 @@ TEST(AbiSymbols, PluginsExportOnlyTheEntryPoints) {
   }
 }
 
+TEST(AbiSymbols, FixturesNeverLandInTheRealPluginDirectory) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(finetrain::testing::plugin_dir(), ec))
+    EXPECT_EQ(entry.path().filename().string().find("ft_attention_abi_"), std::string::npos) << entry.path();
+  EXPECT_NE(fs::canonical(abi_test::fixture_dir()), fs::weakly_canonical(finetrain::testing::plugin_dir()));
+}
+
 // ---- FT-ABI-011: interface destructors are out of line, so vtables and typeinfo live in the SDK ----
 
 TEST(AbiSymbols, InterfaceVtablesAndTypeinfoLiveInTheSdk) {
