@@ -67,6 +67,30 @@ TEST(AbiManifest, BadMagicIsRefused) {
   expect_host_healthy(host);
 }
 
+TEST(AbiManifest, MalformedFilesAreRefusedWithOneLineNamingTheProblem) {
+  const std::string seeds = finetrain::testing::source_dir() + "/tests/fuzz/corpus/elf_manifest/";
+  auto error_of = [](const std::string& path) {
+    try {
+      read_manifest(path);
+    } catch (const finetrain::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_EQ(error_of(seeds + "not_elf.txt"), seeds + "not_elf.txt: not an ELF file");
+  EXPECT_EQ(error_of(seeds + "elf32_header.bin"),
+            seeds + "elf32_header.bin: unsupported ELF (only 64-bit little-endian is supported)");
+  EXPECT_EQ(error_of(seeds + "truncated_header.bin"),
+            seeds + "truncated_header.bin: malformed ELF: ELF header at offset 0 is outside the file (40 bytes)");
+  EXPECT_EQ(error_of(seeds + "plugin_without_manifest.so"),
+            seeds + "plugin_without_manifest.so: no manifest (section .finetrain_manifest is missing)");
+  EXPECT_EQ(error_of(seeds), seeds + ": not a regular file");
+  EXPECT_EQ(error_of(seeds + "absent.so"), seeds + "absent.so: cannot open: No such file or directory");
+  // The file reader and the in-memory reader (what the fuzzer drives) are one parser.
+  const ManifestInfo from_file = read_manifest(seeds + "plugin_manifest_only.so");
+  EXPECT_EQ(from_file.name, "abi-good");
+}
+
 // ---- FT-ABI-003: the build fingerprint ... ----
 
 TEST(AbiFingerprint, HasEveryFieldInFixedOrder) {
