@@ -121,6 +121,11 @@ bool valid_component_name(const std::string& name) {
 
 std::string copy_text(const char* s) { return s ? std::string(s) : std::string(); }
 
+// Manifest errors start with the file they are about; a status line names it already.
+std::string without_label(const std::string& message, const std::string& label) {
+  return message.rfind(label + ": ", 0) == 0 ? message.substr(label.size() + 2) : message;
+}
+
 }  // namespace
 
 std::vector<SearchDir> plugin_search_path(const std::vector<std::string>& cli_dirs) {
@@ -189,10 +194,7 @@ const PluginStatus& PluginHost::load_file(const std::string& path) {
   try {
     status.manifest = read_manifest(path);
   } catch (const std::exception& e) {
-    // The message already starts with the path; keep the status line free of the duplicate.
-    std::string m = e.what();
-    if (m.rfind(path + ": ", 0) == 0) m = m.substr(path.size() + 2);
-    return refuse(status, m);
+    return refuse(status, without_label(e.what(), path));
   }
   if (std::string reason = admit(status); !reason.empty()) return refuse(status, reason);
 
@@ -231,7 +233,7 @@ const PluginStatus& PluginHost::load_static_plugin(const StaticPlugin& plugin) {
                                reinterpret_cast<const uint8_t*>(plugin.manifest) + sizeof(ft_manifest));
     status.manifest = parse_manifest(bytes, status.path);
   } catch (const std::exception& e) {
-    return refuse(status, e.what());
+    return refuse(status, without_label(e.what(), status.path));
   }
   if (std::string reason = admit(status); !reason.empty()) return refuse(status, reason);
   if (std::string error = initialise(status, plugin.negotiate, plugin.init, "(static)"); !error.empty())
