@@ -3,9 +3,11 @@
 // `finetrain plugins check [--json]`: loads every plugin on the search path and instantiates each
 // registered component once, what a user runs after installing a plugin.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <filesystem>
 #include <iostream>
@@ -47,12 +49,8 @@ std::vector<FileReport> inspect_search_path(const std::vector<std::string>& cli_
   for (const auto& dir : host::plugin_search_path(cli_dirs)) {
     std::error_code ec;
     if (!fs::is_directory(dir.path, ec)) continue;
-    std::vector<fs::path> files;
-    for (const auto& e : fs::directory_iterator(dir.path, ec))
-      if (e.is_regular_file() && e.path().extension() == ".so") files.push_back(e.path());
-    std::sort(files.begin(), files.end());
-    for (const auto& f : files) {
-      FileReport r = inspect_file(f.string());
+    for (const auto& f : host::plugin_files(dir.path)) {
+      FileReport r = inspect_file(f);
       // Same rule as loading: the first plugin of a name wins.
       if (r.manifest && r.compatibility.compatible) {
         auto [it, fresh] = first_by_name.emplace(r.manifest->name, r.file);
@@ -66,6 +64,14 @@ std::vector<FileReport> inspect_search_path(const std::vector<std::string>& cli_
 
 std::string abi_text(const host::ManifestInfo& m) { return fmt::format("{}.{}", m.abi_major, m.abi_minor); }
 
+// Names of the manifest's FT_MANIFEST_FLAG_* bits; unknown bits as hex.
+std::vector<std::string> flag_names(uint32_t flags) {
+  std::vector<std::string> names;
+  if (flags & FT_MANIFEST_FLAG_DEEPBIND) names.push_back("deepbind");
+  if (uint32_t unknown = flags & ~FT_MANIFEST_FLAG_DEEPBIND) names.push_back(fmt::format("0x{:x}", unknown));
+  return names;
+}
+
 nlohmann::json to_json(const FileReport& r) {
   nlohmann::json j;
   j["file"] = r.file;
@@ -77,6 +83,7 @@ nlohmann::json to_json(const FileReport& r) {
     j["version"] = r.manifest->version;
     j["description"] = r.manifest->description;
     j["sdk_abi"] = abi_text(*r.manifest);
+    j["flags"] = flag_names(r.manifest->flags);
     j["fingerprint"] = r.manifest->fingerprint;
   }
   return j;
@@ -87,16 +94,23 @@ void print_table(const std::vector<FileReport>& reports) {
     std::cout << "no plugins found (search path: finetrain --log-level debug plugins)\n";
     return;
   }
-  std::cout << fmt::format("{:<18} {:<20} {:<9} {:<5} {:<10} {}\n", "KIND", "NAME", "VERSION", "ABI", "COMPATIBLE", "FILE");
+  using Row = std::array<std::string, 6>;
+  std::vector<Row> rows = {{"KIND", "NAME", "VERSION", "ABI", "COMPATIBLE", "FILE"}};
   for (const auto& r : reports) {
-    std::string kind = r.manifest ? host::kind_name(r.manifest->kind) : "?";
-    std::string name = r.manifest ? r.manifest->name : "?";
-    std::string version = r.manifest ? r.manifest->version : "?";
-    std::string abi = r.manifest ? abi_text(*r.manifest) : "?";
-    std::string compat = r.compatibility.compatible ? "yes" : "no: " + r.compatibility.reason;
-    std::cout << fmt::format("{:<18} {:<20} {:<9} {:<5} {:<10} {}\n", kind, name, version, abi,
-                             r.compatibility.compatible ? "yes" : "no", r.file);
-    if (!r.compatibility.compatible) std::cout << "    " << compat << "\n";
+    const auto* m = r.manifest ? &*r.manifest : nullptr;
+    rows.push_back({m ? host::kind_name(m->kind) : "?", m ? m->name : "?", m ? m->version : "?",
+                    m ? abi_text(*m) : "?", r.compatibility.compatible ? "yes" : "no", r.file});
+  }
+  std::array<size_t, 6> width{};
+  for (const Row& row : rows)
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Row& row = rows[i];
+    std::cout << fmt::format("{:<{}}  {:<{}}  {:<{}}  {:<{}}  {:<{}}  {}\n", row[0], width[0], row[1], width[1], row[2],
+                             width[2], row[3], width[3], row[4], width[4], row[5]);
+    // The reason goes under the refused plugin's line.
+    if (i > 0 && !reports[i - 1].compatibility.compatible)
+      std::cout << "    no: " << reports[i - 1].compatibility.reason << "\n";
   }
 }
 
@@ -108,6 +122,7 @@ void print_inspect(const FileReport& r) {
               << "version:     " << r.manifest->version << "\n"
               << "description: " << r.manifest->description << "\n"
               << "sdk abi:     " << abi_text(*r.manifest) << "\n"
+              << "flags:       " << fmt::format("{}", fmt::join(flag_names(r.manifest->flags), ", ")) << "\n"
               << "fingerprint: " << r.manifest->fingerprint << "\n";
   }
   std::cout << "host:        " << host::host_fingerprint() << "\n"
@@ -217,7 +232,7 @@ void add_plugins_command(CLI::App& app, CliState& state) {
   // Global options (--plugin-path, --log-level) may also follow the verb.
   for (CLI::App* command : {plugins, list, inspect, check}) command->fallthrough();
 
-  plugins->callback([&state, plugins, inspect, check, file] {
+  plugins->callback([&state, inspect, check, file] {
     if (check->parsed()) {
       if (!run_check(state)) throw CLI::RuntimeError(1);
       return;
@@ -242,7 +257,6 @@ void add_plugins_command(CLI::App& app, CliState& state) {
     } else {
       print_table(reports);
     }
-    (void)plugins;
   });
 }
 
