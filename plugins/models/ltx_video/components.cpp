@@ -1,0 +1,154 @@
+#include "components.hpp"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "finetrain/error.hpp"
+#include "finetrain/state_dict.hpp"
+#include "state_dict_adapter.hpp"
+#include "transformer_init.hpp"
+#include "vae/layers.hpp"
+
+namespace finetrain::ltx_video {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Fixed offsets so each component of a preset draws from its own stream of the run's seed.
+constexpr uint64_t kTransformerStream = 0x7472616e73ull;
+constexpr uint64_t kVaeStream = 0x766165ull;
+constexpr uint64_t kTextStream = 0x74357465ull;
+
+// The original checkpoints keep the transformer under this prefix (and the VAE under "vae.").
+constexpr const char* kOriginalTransformerPrefix = "model.diffusion_model.";
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(fmt::format("{}: cannot open", path.string()));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+at::Generator generator_for(uint64_t seed, uint64_t stream) {
+  return at::make_generator<at::CPUGeneratorImpl>(seed ^ stream);
+}
+
+}  // namespace
+
+Architecture resolve_architecture(const LtxVideoOptions& o) {
+  const FamilyPreset preset = family_preset(o.preset);
+  Architecture a;
+  a.transformer = preset.transformer;
+  a.vae = preset.vae;
+  a.text_encoder = preset.text_encoder;
+  a.scheduler_json = preset.scheduler_json;
+  a.path = o.path;
+  if (o.path.empty()) {
+    if (!preset.random_init_is_useful)
+      spdlog::warn("model.preset '{}' without model.path: the weights are random", o.preset);
+    return a;
+  }
+  const fs::path path(o.path);
+  if (fs::is_directory(path)) {
+    a.source = WeightsSource::DiffusersDirectory;
+    const fs::path transformer_config = path / "transformer" / "config.json";
+    const fs::path vae_config = path / "vae" / "config.json";
+    for (const auto& required : {transformer_config, vae_config})
+      if (!fs::exists(required))
+        throw Error(fmt::format("{}: not a diffusers LTX-Video directory ({} is missing)", o.path, required.string()));
+    a.transformer = LtxTransformerConfig::from_json(read_text(transformer_config), transformer_config.string());
+    a.vae = vae::parse_ltx_vae_config(read_text(vae_config), vae_config.string());
+    const fs::path scheduler = path / "scheduler" / "scheduler_config.json";
+    if (fs::exists(scheduler)) a.scheduler_json = read_text(scheduler);
+    return a;
+  }
+  if (fs::is_regular_file(path) && path.extension() == ".safetensors") {
+    a.source = WeightsSource::SingleFile;  // architecture from model.preset, which must match the file
+    return a;
+  }
+  throw Error(fmt::format("model.path {}: neither a diffusers directory nor a .safetensors file", o.path));
+}
+
+std::shared_ptr<LtxVideoTransformer3DModelImpl> build_transformer(const Architecture& a, c10::ScalarType dtype,
+                                                                   uint64_t seed) {
+  auto transformer = std::make_shared<LtxVideoTransformer3DModelImpl>(a.transformer);
+  switch (a.source) {
+    case WeightsSource::RandomInit:
+      init_transformer_randomly(*transformer, generator_for(seed, kTransformerStream));
+      break;
+    case WeightsSource::DiffusersDirectory: {
+      const std::string dir = (fs::path(a.path) / "transformer").string();
+      load_state(*transformer, TensorSource::from_checkpoint(dir), /*strict=*/true, dir);
+      break;
+    }
+    case WeightsSource::SingleFile: {
+      LtxStateDictAdapter adapter;
+      TensorSource source = TensorSource::from_checkpoint(a.path).renamed([&](const std::string& key) {
+        const std::string prefix = kOriginalTransformerPrefix;
+        return key.rfind(prefix, 0) == 0 ? adapter.to_diffusers(key.substr(prefix.size()), KeyFormat::Original)
+                                         : std::string();
+      });
+      load_state(*transformer, source, /*strict=*/true, a.path + " (transformer)");
+      break;
+    }
+  }
+  transformer->to(dtype);
+  return transformer;
+}
+
+std::shared_ptr<vae::AutoencoderKLLTXVideo> build_vae(const Architecture& a, c10::ScalarType dtype, uint64_t seed,
+                                                      bool tiling) {
+  auto model = std::make_shared<vae::AutoencoderKLLTXVideo>(a.vae);
+  switch (a.source) {
+    case WeightsSource::RandomInit:
+      vae::reset_parameters(*model, generator_for(seed, kVaeStream));
+      break;
+    case WeightsSource::DiffusersDirectory: {
+      const std::string dir = (fs::path(a.path) / "vae").string();
+      load_state(*model, TensorSource::from_checkpoint(dir), /*strict=*/true, dir);
+      break;
+    }
+    case WeightsSource::SingleFile:
+      throw Error(fmt::format("{}: loading the VAE from an original single-file checkpoint is not supported; use "
+                              "the diffusers directory of the release (its vae/ folder)",
+                              a.path));
+  }
+  model->to(dtype);
+  if (tiling) {
+    auto& e = model->execution();
+    e.spatial_tiling = e.temporal_tiling_encode = e.temporal_tiling_decode = true;
+  }
+  return model;
+}
+
+std::unique_ptr<TextConditioner> build_text_conditioner(const Architecture& a, const LtxVideoOptions& o,
+                                                        c10::ScalarType dtype, uint64_t seed, HostServices& host) {
+  std::string tokenizer_path = o.tokenizer;
+  if (tokenizer_path.empty() && !a.path.empty() && a.source == WeightsSource::DiffusersDirectory)
+    tokenizer_path = (fs::path(a.path) / "tokenizer" / "spiece.model").string();
+  if (tokenizer_path.empty())
+    throw Error(
+        "no tokenizer: set model.tokenizer to a SentencePiece model (spiece.model). The tiny preset has none of its "
+        "own; the quickstart trains one on its captions with spm_train");
+  auto tokenizer = host.open_tokenizer("sentencepiece", tokenizer_path);
+
+  std::string encoder_dir = o.text_encoder;
+  if (encoder_dir.empty() && a.source == WeightsSource::DiffusersDirectory)
+    encoder_dir = (fs::path(a.path) / "text_encoder").string();
+  std::unique_ptr<T5Encoder> encoder;
+  if (!encoder_dir.empty()) {
+    encoder = load_t5_encoder(encoder_dir, dtype, c10::Device(c10::kCPU));
+  } else {
+    encoder = std::make_unique<T5Encoder>(a.text_encoder, dtype);
+    encoder->init_random(seed ^ kTextStream);
+  }
+  return std::make_unique<TextConditioner>(std::move(tokenizer), std::move(encoder), o.max_sequence_length);
+}
+
+}  // namespace finetrain::ltx_video
