@@ -10,5 +10,6 @@ namespace finetrain::cli {
 struct CliState;
 
 void add_plugins_command(CLI::App& app, CliState& state);
+void add_check_parity_command(CLI::App& app, CliState& state);
 
 }  // namespace finetrain::cli
