@@ -5,14 +5,9 @@
 #include <string>
 #include <vector>
 
-namespace finetrain::host {
+#include "parity/tolerances.hpp"
 
-// A tensor passes when max|ours - ref| <= atol + rtol * max|ref|.
-struct Tolerance {
-  double atol = 0.0;
-  double rtol = 0.0;
-  double bound(double max_ref) const { return atol + rtol * max_ref; }
-};
+namespace finetrain::host {
 
 struct ParityRow {
   std::string tensor;         // "out.sample", "grad.param.proj_in.weight", "flux_dynamic.sigmas"

@@ -5,9 +5,14 @@
 #include <optional>
 #include <string>
 
-#include "parity/parity_report.hpp"
-
 namespace finetrain::host {
+
+// A tensor passes when max|ours - ref| <= atol + rtol * max|ref|.
+struct Tolerance {
+  double atol = 0.0;
+  double rtol = 0.0;
+  double bound(double max_ref) const { return atol + rtol * max_ref; }
+};
 
 // Component fixtures: one tolerance for outputs (out.*, and aux.* intermediates), one for gradients.
 struct ParityTolerances {

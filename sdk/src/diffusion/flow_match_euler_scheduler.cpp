@@ -199,13 +199,13 @@ int64_t FlowMatchEulerDiscreteScheduler::index_for_timestep(double timestep) con
 
 at::Tensor FlowMatchEulerDiscreteScheduler::step(const at::Tensor& model_output, double timestep, const at::Tensor& sample,
                                                  std::optional<at::Generator> generator) {
+  if (config_.stochastic_sampling && !generator)
+    throw Error("FlowMatchEulerDiscreteScheduler.step: stochastic_sampling needs a generator");
   if (!step_index_) step_index_ = begin_index_ ? *begin_index_ : index_for_timestep(timestep);
   const int64_t index = *step_index_;
   if (index < 0 || index + 1 >= sigmas_.size(0))
     throw Error(fmt::format("FlowMatchEulerDiscreteScheduler.step: step index {} is past the last of {} steps", index,
                             sigmas_.size(0) - 1));
-  if (config_.stochastic_sampling && !generator)
-    throw Error("FlowMatchEulerDiscreteScheduler.step: stochastic_sampling needs a generator");
 
   // Upcast to avoid precision issues; sigma and sigma_next stay 0-dim float32 tensors as in the
   // reference, so they do not promote model_output.
