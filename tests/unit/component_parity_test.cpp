@@ -76,9 +76,15 @@ constexpr const char* kReadme =
 
 void write_text(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
 
-// Writes a fixture folder for TinyMlp(4, 8, 3): the reference is the module itself.
-std::string write_fixture(const std::string& tag) {
-  const fs::path dir = testing::make_temp_dir(tag);
+// A fixture folder for TinyMlp(4, 8, 3), removed with the object: the reference is the module itself.
+struct Fixture {
+  explicit Fixture(const std::string& tag);
+  ~Fixture() { fs::remove_all(dir); }
+  operator const std::string&() const { return dir; }
+  std::string dir;
+};
+
+Fixture::Fixture(const std::string& tag) : dir(testing::make_temp_dir(tag)) {
   TinyMlp mlp(4, 8, 3);  // random initial weights: whatever they are, they are the reference's
   at::Generator g = at::detail::createCPUGenerator(1);
   at::Tensor x = at::randn({2, 5, 4}, g).requires_grad_(true);
@@ -95,11 +101,10 @@ std::string write_fixture(const std::string& tag) {
   io["R.y"] = r;
   io["grad.in.x"] = x.grad();
   for (const auto& p : mlp->named_parameters()) io["grad.param." + p.key()] = p.value().grad();
-  safetensors::save((dir / "io.safetensors").string(), io, {{"call", "out.y = model(in.x)"}, {"class", "TinyMlp"}});
-  safetensors::save((dir / "weights.safetensors").string(), module_state(*mlp));
-  write_text(dir / "config.json", R"({"_class_name": "TinyMlp", "in_features": 4, "hidden": 8, "out_features": 3})");
-  write_text(dir / "README.md", kReadme);
-  return dir.string();
+  safetensors::save((fs::path(dir) / "io.safetensors").string(), io, {{"call", "out.y = model(in.x)"}, {"class", "TinyMlp"}});
+  safetensors::save((fs::path(dir) / "weights.safetensors").string(), module_state(*mlp));
+  write_text(fs::path(dir) / "config.json", R"({"_class_name": "TinyMlp", "in_features": 4, "hidden": 8, "out_features": 3})");
+  write_text(fs::path(dir) / "README.md", kReadme);
 }
 
 // Rewrites weights.safetensors with `edit` applied to a copy of the tensors.
@@ -120,7 +125,7 @@ const ParityRow* row(const ParityReport& report, const std::string& name) {
 }
 
 TEST(ComponentParityTest, ReferenceFolderPasses) {
-  const std::string dir = write_fixture("parity-pass");
+  const Fixture dir("parity-pass");
   const ParityReport report = run_component_parity(dir, tiny_mlp_builder(), kTolerances);
   EXPECT_TRUE(report.passed()) << parity_table(report);
   // out.y, grad.in.x and the four parameter gradients.
@@ -130,7 +135,7 @@ TEST(ComponentParityTest, ReferenceFolderPasses) {
 }
 
 TEST(ComponentParityTest, PerturbedSecondLayerIsNamedAsFirstDivergence) {
-  const std::string dir = write_fixture("parity-fc2");
+  const Fixture dir("parity-fc2");
   edit_weights(dir, [](TensorMap& w) { w["fc2.weight"][1][2].add_(0.05); });
   const ParityReport report = run_component_parity(dir, tiny_mlp_builder(), kTolerances);
   EXPECT_FALSE(report.passed());
@@ -144,7 +149,7 @@ TEST(ComponentParityTest, PerturbedSecondLayerIsNamedAsFirstDivergence) {
 }
 
 TEST(ComponentParityTest, PerturbedFirstLayerIsNamedAsFirstDivergence) {
-  const std::string dir = write_fixture("parity-fc1");
+  const Fixture dir("parity-fc1");
   edit_weights(dir, [](TensorMap& w) { w["fc1.bias"][3].add_(0.05); });
   const ParityReport report = run_component_parity(dir, tiny_mlp_builder(), kTolerances);
   EXPECT_FALSE(report.passed());
@@ -152,7 +157,7 @@ TEST(ComponentParityTest, PerturbedFirstLayerIsNamedAsFirstDivergence) {
 }
 
 TEST(ComponentParityTest, MissingAndUnexpectedKeysAreListedAndFail) {
-  const std::string dir = write_fixture("parity-keys");
+  const Fixture dir("parity-keys");
   edit_weights(dir, [](TensorMap& w) {
     w.erase("fc2.bias");
     w["fc3.weight"] = at::zeros({3, 3});
@@ -167,7 +172,7 @@ TEST(ComponentParityTest, MissingAndUnexpectedKeysAreListedAndFail) {
 }
 
 TEST(ComponentParityTest, MissingOutputFailsEveryRowWithAReason) {
-  const std::string dir = write_fixture("parity-no-output");
+  const Fixture dir("parity-no-output");
   const ParityReport report = run_component_parity(dir, tiny_mlp_builder(/*drop_output=*/true), kTolerances);
   EXPECT_FALSE(report.passed());
   EXPECT_EQ(report.rows.size(), 6u);
@@ -179,19 +184,19 @@ TEST(ComponentParityTest, MissingOutputFailsEveryRowWithAReason) {
 TEST(ComponentParityTest, CheckParityReadsTolerancesAndRejectsUnknownClasses) {
   BuilderCatalog catalog = BuilderCatalog::collect(nullptr);
   catalog.add(tiny_mlp_builder(), "test");
-  const std::string dir = write_fixture("parity-check");
+  const Fixture dir("parity-check");
   const ParityReport report = check_parity(dir, catalog);
   EXPECT_TRUE(report.passed()) << parity_table(report);
   EXPECT_EQ(row(report, "out.y")->tolerance.rtol, 1e-5);
 
-  write_text(fs::path(dir) / "config.json", R"({"_class_name": "NoSuchModel"})");
+  write_text(fs::path(dir.dir) / "config.json", R"({"_class_name": "NoSuchModel"})");
   const ParityReport unknown = check_parity(dir, catalog);
   EXPECT_FALSE(unknown.passed());
   for (const char* known : {"NoSuchModel", "TinyMlp", "FlowMatchEulerDiscreteScheduler", "CogVideoXDDIMScheduler"})
     EXPECT_NE(unknown.error.find(known), std::string::npos) << unknown.error;
 
-  write_text(fs::path(dir) / "config.json", R"({"_class_name": "TinyMlp", "in_features": 4, "hidden": 8, "out_features": 3})");
-  write_text(fs::path(dir) / "README.md", "# no tolerances\n");
+  write_text(fs::path(dir.dir) / "config.json", R"({"_class_name": "TinyMlp", "in_features": 4, "hidden": 8, "out_features": 3})");
+  write_text(fs::path(dir.dir) / "README.md", "# no tolerances\n");
   EXPECT_NE(check_parity(dir, catalog).error.find("no tolerances stated"), std::string::npos);
 }
 

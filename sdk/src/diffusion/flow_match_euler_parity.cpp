@@ -17,7 +17,7 @@ class FlowMatchEulerParityCase : public ParityComponent {
     const auto parsed = detail::SchedulerParityCase::parse(case_json);
     config_ = FlowMatchEulerDiscreteConfig::from_json(parsed.config_json, "scheduler config");
     auto kwargs = parsed.set_timesteps_reader();
-    if (auto n = kwargs.get_int("num_inference_steps", -1); n >= 0) request_.num_inference_steps = n;
+    request_.num_inference_steps = kwargs.get_optional_int("num_inference_steps", std::nullopt);
     request_.sigmas = kwargs.get_optional_doubles("sigmas");
     request_.mu = kwargs.get_optional_double("mu", std::nullopt);
     request_.timesteps = kwargs.get_optional_doubles("timesteps");

@@ -28,8 +28,15 @@ const nlohmann::json* SchedulerConfigReader::find(const std::string& key) {
 }
 
 int64_t SchedulerConfigReader::get_int(const std::string& key, int64_t fallback) {
+  std::optional<int64_t> v = get_optional_int(key, fallback);
+  if (!v) fail(key, "expected an integer, found null");
+  return *v;
+}
+
+std::optional<int64_t> SchedulerConfigReader::get_optional_int(const std::string& key, std::optional<int64_t> fallback) {
   const nlohmann::json* v = find(key);
   if (!v) return fallback;
+  if (v->is_null()) return std::nullopt;
   if (!v->is_number_integer()) fail(key, fmt::format("expected an integer, found {} {}", v->type_name(), v->dump()));
   return v->get<int64_t>();
 }

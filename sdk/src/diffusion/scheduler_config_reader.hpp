@@ -23,6 +23,7 @@ class SchedulerConfigReader {
   bool get_bool(const std::string& key, bool fallback);
   std::string get_string(const std::string& key, const std::string& fallback);
   // Absent keys give `fallback`; JSON null gives nullopt.
+  std::optional<int64_t> get_optional_int(const std::string& key, std::optional<int64_t> fallback);
   std::optional<double> get_optional_double(const std::string& key, std::optional<double> fallback);
   std::optional<std::vector<double>> get_optional_doubles(const std::string& key);
 
