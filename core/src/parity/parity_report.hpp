@@ -1,45 +1,44 @@
-// Results of comparing our implementation of a component with a reference fixture
-// (`../shared/fixtures/<family>/<component>/`, format in DESIGN §5).
+// Results of comparing our implementation of a component or scheduler with a reference fixture
+// (`../shared/fixtures/<family>/<component>/`, format in docs/parity.md).
 #pragma once
 
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "parity/tolerances.hpp"
+
 namespace finetrain::host {
 
-struct Tolerance {
-  double atol = 0.0;
-  double rtol = 0.0;
-  double bound(double max_ref) const { return atol + rtol * max_ref; }
-};
-
-struct ParityTolerances {
-  Tolerance outputs;
-  Tolerance gradients;
-};
-
-// Reads the fixture README's suggested check, e.g.
-// "outputs `atol=2.5e-05, rtol=1e-4`; gradients `atol=0.00025, rtol=1e-3`".
-std::optional<ParityTolerances> tolerances_from_readme(const std::string& readme_text);
-
 struct ParityRow {
-  std::string tensor;          // "out.sample", "grad.in.hidden_states", "grad.param.proj_in.weight"
-  double max_abs_diff = 0.0;   // max |ours - ref|
-  double max_ref = 0.0;        // max |ref|
-  double bound = 0.0;          // atol + rtol * max_ref
+  std::string tensor;         // "out.sample", "grad.param.proj_in.weight", "flux_dynamic.sigmas"
+  double max_abs_diff = 0.0;  // max |ours - ref| (NaN when ours has a NaN: never passes)
+  double max_ref = 0.0;       // max |ref|
+  Tolerance tolerance;
+  double bound = 0.0;  // tolerance.bound(max_ref)
   bool passed = false;
-  std::string error;           // shape mismatch, missing tensor, ...
+  std::string error;  // why no comparison was possible: not produced, shape mismatch, ...
 };
+
+enum class FixtureKind { Component, Scheduler };
+const char* to_string(FixtureKind kind);
 
 struct ParityReport {
   std::string directory;
   std::string class_name;
-  std::string error;  // set when the component could not be built, loaded or run
-  std::vector<ParityRow> rows;
-  // On a failure: the first captured intermediate (forward order) that differs from its aux.*
-  // reference beyond the output tolerance, e.g. "transformer_blocks.1".
+  FixtureKind kind = FixtureKind::Component;
+  std::string error;  // set when the fixture could not be read, built, loaded or run
+  // weights.safetensors against the built module (component fixtures); any entry fails the run.
+  std::vector<std::string> missing_keys;     // in the module, not in the file
+  std::vector<std::string> unexpected_keys;  // in the file, not in the module
+  std::vector<std::string> mismatched_keys;  // "name: checkpoint [..], model [..]"
+  std::vector<ParityRow> rows;               // one per reference out.* / grad.* (schedulers: every reference)
+  // On a failure: our captured intermediates compared with the fixture's aux.* tensors at the output
+  // tolerance, in forward order, and the first of them that differs (e.g. "transformer_blocks.1").
+  std::vector<ParityRow> intermediates;
   std::string first_divergence;
+
+  size_t failed_rows() const;
+  // No error, no key problems, at least one row, every row passed.
   bool passed() const;
 };
 
