@@ -40,7 +40,8 @@ std::string error_of(const std::function<void()>& f) {
 }
 
 TEST(CogVideoXDDIMSchedulerTest, BetaSchedules) {
-  auto linear = scheduler(R"({"beta_schedule": "linear", "beta_start": 0.0001, "beta_end": 0.02, "snr_shift_scale": 1.0})");
+  auto linear =
+      scheduler(R"({"beta_schedule": "linear", "beta_start": 0.0001, "beta_end": 0.02, "snr_shift_scale": 1.0})");
   EXPECT_EQ(linear.betas().scalar_type(), at::kFloat);
   EXPECT_FLOAT_EQ(linear.betas()[0].item<float>(), 0.0001f);
   EXPECT_FLOAT_EQ(linear.betas()[999].item<float>(), 0.02f);
@@ -102,7 +103,7 @@ void expect_exact_prediction_is_consistent(const std::string& prediction_type) {
   for (int64_t t : {899L, 399L, 99L}) {
     const at::Tensor ts = at::tensor({t, t});
     const at::Tensor xt = s.add_noise(x0, noise, ts);
-    const at::Tensor output = prediction_type == "epsilon" ? noise
+    const at::Tensor output = prediction_type == "epsilon"  ? noise
                               : prediction_type == "sample" ? x0
                                                             : s.get_velocity(x0, noise, ts);
     auto step = s.step(output, t, xt);

@@ -101,9 +101,11 @@ Fixture::Fixture(const std::string& tag) : dir(testing::make_temp_dir(tag)) {
   io["R.y"] = r;
   io["grad.in.x"] = x.grad();
   for (const auto& p : mlp->named_parameters()) io["grad.param." + p.key()] = p.value().grad();
-  safetensors::save((fs::path(dir) / "io.safetensors").string(), io, {{"call", "out.y = model(in.x)"}, {"class", "TinyMlp"}});
+  safetensors::save((fs::path(dir) / "io.safetensors").string(), io,
+                    {{"call", "out.y = model(in.x)"}, {"class", "TinyMlp"}});
   safetensors::save((fs::path(dir) / "weights.safetensors").string(), module_state(*mlp));
-  write_text(fs::path(dir) / "config.json", R"({"_class_name": "TinyMlp", "in_features": 4, "hidden": 8, "out_features": 3})");
+  write_text(fs::path(dir) / "config.json",
+             R"({"_class_name": "TinyMlp", "in_features": 4, "hidden": 8, "out_features": 3})");
   write_text(fs::path(dir) / "README.md", kReadme);
 }
 
@@ -195,7 +197,8 @@ TEST(ComponentParityTest, CheckParityReadsTolerancesAndRejectsUnknownClasses) {
   for (const char* known : {"NoSuchModel", "TinyMlp", "FlowMatchEulerDiscreteScheduler", "CogVideoXDDIMScheduler"})
     EXPECT_NE(unknown.error.find(known), std::string::npos) << unknown.error;
 
-  write_text(fs::path(dir.dir) / "config.json", R"({"_class_name": "TinyMlp", "in_features": 4, "hidden": 8, "out_features": 3})");
+  write_text(fs::path(dir.dir) / "config.json",
+             R"({"_class_name": "TinyMlp", "in_features": 4, "hidden": 8, "out_features": 3})");
   write_text(fs::path(dir.dir) / "README.md", "# no tolerances\n");
   EXPECT_NE(check_parity(dir, catalog).error.find("no tolerances stated"), std::string::npos);
 }

@@ -160,7 +160,8 @@ TEST(FlowMatchEulerSchedulerTest, StochasticSamplingRenoisesFromTheGenerator) {
 }
 
 TEST(FlowMatchEulerSchedulerTest, MuFromSequenceLength) {
-  auto s = scheduler(R"({"base_image_seq_len": 1024, "max_image_seq_len": 4096, "base_shift": 0.95, "max_shift": 2.05})");
+  auto s =
+      scheduler(R"({"base_image_seq_len": 1024, "max_image_seq_len": 4096, "base_shift": 0.95, "max_shift": 2.05})");
   EXPECT_NEAR(s.mu_for_sequence_length(1024), 0.95, 1e-12);
   EXPECT_NEAR(s.mu_for_sequence_length(4096), 2.05, 1e-12);
   auto no_shift = scheduler(R"({"base_shift": null})");
@@ -176,9 +177,9 @@ TEST(FlowMatchEulerSchedulerTest, ConfigErrorsNameTheKey) {
   EXPECT_NE(unknown.find("'sigma_min'"), std::string::npos) << unknown;
   EXPECT_NE(error_of([] { scheduler(R"({"time_shift_type": "cubic"})"); }).find("cubic"), std::string::npos);
   EXPECT_NE(error_of([] { scheduler(R"({"use_beta_sigmas": true})"); }).find("not supported"), std::string::npos);
-  EXPECT_NE(error_of([] { scheduler(R"({"use_karras_sigmas": true, "use_exponential_sigmas": true})"); })
-                .find("only one of"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([] { scheduler(R"({"use_karras_sigmas": true, "use_exponential_sigmas": true})"); }).find("only one of"),
+      std::string::npos);
   EXPECT_NE(error_of([] { scheduler("[1, 2]"); }).find("expected a JSON object"), std::string::npos);
   // Metadata keys and null optionals are accepted.
   EXPECT_FALSE(scheduler(R"({"_class_name": "FlowMatchEulerDiscreteScheduler", "shift_terminal": null})")

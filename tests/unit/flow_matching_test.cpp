@@ -114,8 +114,8 @@ TEST(FlowShiftTest, StaticShiftByHand) {
 TEST(FlowShiftTest, MuInterpolatesBetweenBaseAndMax) {
   EXPECT_DOUBLE_EQ(resolution_shift_mu(256, 256, 4096, 0.5, 1.15), 0.5);
   EXPECT_NEAR(resolution_shift_mu(4096, 256, 4096, 0.5, 1.15), 1.15, 1e-12);
-  EXPECT_NEAR(resolution_shift_mu(2176, 256, 4096, 0.5, 1.15), 0.825, 1e-12);   // midpoint
-  EXPECT_NEAR(resolution_shift_mu(7936, 256, 4096, 0.5, 1.15), 1.8, 1e-12);     // extrapolated
+  EXPECT_NEAR(resolution_shift_mu(2176, 256, 4096, 0.5, 1.15), 0.825, 1e-12);  // midpoint
+  EXPECT_NEAR(resolution_shift_mu(7936, 256, 4096, 0.5, 1.15), 1.8, 1e-12);    // extrapolated
   EXPECT_THROW(resolution_shift_mu(100, 256, 256, 0.5, 1.15), Error);
 }
 
@@ -161,8 +161,8 @@ TEST(LossWeightingTest, ValuesByHand) {
   EXPECT_EQ(sqrt_weight.scalar_type(), at::kFloat);
   EXPECT_TRUE(at::allclose(sqrt_weight, at::tensor({16.0f, 4.0f, 1.0f})));
   // 2 / (pi (1 - 2 s + 2 s^2)): s = 0.25 -> 2 / (pi * 0.625); s = 0.5 -> 4 / pi; s = 1 -> 2 / pi.
-  EXPECT_TRUE(at::allclose(loss_weighting(LossWeighting::CosMap, s),
-                           doubles({2 / (M_PI * 0.625), 4 / M_PI, 2 / M_PI})));
+  EXPECT_TRUE(
+      at::allclose(loss_weighting(LossWeighting::CosMap, s), doubles({2 / (M_PI * 0.625), 4 / M_PI, 2 / M_PI})));
   EXPECT_EQ(loss_weighting_from_string("cosmap"), LossWeighting::CosMap);
   EXPECT_EQ(loss_weighting_from_string("sigma_sqrt"), LossWeighting::SigmaSqrt);
   EXPECT_THROW(loss_weighting_from_string("logit_normal"), Error);

@@ -57,18 +57,18 @@ TEST(SchedulerParityRunTest, FolderLayouts) {
   EXPECT_EQ(single.class_name, "FlowMatchEulerDiscreteScheduler");
   ASSERT_EQ(single.cases.size(), 1u);
   EXPECT_EQ(single.cases[0].name, "");
-  auto named = FixtureFolder::open(folder_with_config("layout-named", std::string(R"({"b": )") + kCase +
-                                                                           R"(, "a": )" + kCase + "}")
-                                       .string());
+  auto named = FixtureFolder::open(
+      folder_with_config("layout-named", std::string(R"({"b": )") + kCase + R"(, "a": )" + kCase + "}").string());
   ASSERT_EQ(named.cases.size(), 2u);
   EXPECT_EQ(named.cases[0].name, "b");  // config.json order
   auto component = FixtureFolder::open(folder_with_config("layout-component", R"({"_class_name": "X"})").string());
   EXPECT_EQ(component.kind, FixtureKind::Component);
-  EXPECT_NE(error_of([] { FixtureFolder::open(folder_with_config("layout-bad", R"({"a": 1})").string()); })
-                .find("case \"a\""),
+  EXPECT_NE(error_of([] {
+              FixtureFolder::open(folder_with_config("layout-bad", R"({"a": 1})").string());
+            }).find("case \"a\""),
             std::string::npos);
-  const std::string mixed = std::string(R"({"a": )") + kCase +
-                            R"(, "b": {"config": {"_class_name": "CogVideoXDDIMScheduler"}}})";
+  const std::string mixed =
+      std::string(R"({"a": )") + kCase + R"(, "b": {"config": {"_class_name": "CogVideoXDDIMScheduler"}}})";
   EXPECT_NE(error_of([&] { FixtureFolder::open(folder_with_config("layout-mixed", mixed).string()); }).find("differs"),
             std::string::npos);
   EXPECT_NE(error_of([] { FixtureFolder::open(folder_with_config("layout-json", "{").string()); }).find("invalid JSON"),
@@ -89,13 +89,16 @@ TEST(SchedulerParityRunTest, FlowMatchBuilderRunsTheDocumentedCall) {
   EXPECT_TRUE(at::equal(out.at("step0.prev_sample"), sample.sub(velocity.mul(0.5))));
   EXPECT_EQ(out.count("step1.prev_sample"), 0u);
   // A step without its sample, and kwargs set_timesteps does not take, are errors.
-  EXPECT_NE(error_of([&] { component->run({{"step0.model_output", velocity}}, ""); }).find("sample0"),
+  EXPECT_NE(error_of([&] {
+              component->run({{"step0.model_output", velocity}}, "");
+            }).find("sample0"),
             std::string::npos);
   const std::string bad = R"({"config": {}, "set_timesteps": {"num_inference_steps": 2, "device": "cpu"}})";
   EXPECT_NE(error_of([&] { flow_match_euler_parity_builder().build(bad, c10::Device(c10::kCPU)); }).find("'device'"),
             std::string::npos);
-  EXPECT_NE(error_of([] { cogvideox_ddim_parity_builder().build(R"({"config": {}})", c10::Device(c10::kCPU)); })
-                .find("num_inference_steps"),
+  EXPECT_NE(error_of([] {
+              cogvideox_ddim_parity_builder().build(R"({"config": {}})", c10::Device(c10::kCPU));
+            }).find("num_inference_steps"),
             std::string::npos);
 }
 

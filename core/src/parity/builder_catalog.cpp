@@ -33,7 +33,8 @@ class PluginParityComponent : public ParityComponent {
 
 ComponentBuilder wrap_plugin_builder(ComponentBuilder builder, const std::string& plugin) {
   auto build = std::move(builder.build);
-  builder.build = [build, plugin](const std::string& config_json, c10::Device device) -> std::unique_ptr<ParityComponent> {
+  builder.build = [build, plugin](const std::string& config_json,
+                                  c10::Device device) -> std::unique_ptr<ParityComponent> {
     auto inner = call_plugin(plugin, "ComponentBuilder::build", [&] { return build(config_json, device); });
     if (!inner) throw Error(fmt::format("plugin '{}': ComponentBuilder::build returned nothing", plugin));
     return std::make_unique<PluginParityComponent>(std::move(inner), plugin);

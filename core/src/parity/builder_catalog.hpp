@@ -29,7 +29,7 @@ class BuilderCatalog {
   void add(ComponentBuilder builder, const std::string& origin);
   const ComponentBuilder* find(const std::string& class_name) const;
   std::string origin(const std::string& class_name) const;  // "sdk" or "plugin '<name>'"
-  std::vector<std::string> class_names() const;              // sorted
+  std::vector<std::string> class_names() const;             // sorted
 
  private:
   struct Entry {

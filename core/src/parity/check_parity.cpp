@@ -28,9 +28,10 @@ ParityReport check_parity(const std::string& directory, const BuilderCatalog& ca
       return run_scheduler_parity(folder, *builder, quantity_tolerances_from_readme(folder.readme));
     const auto tolerances = tolerances_from_readme(folder.readme);
     if (!tolerances)
-      throw Error(fmt::format("{}/README.md: no tolerances stated (expected e.g. \"outputs `atol=2.5e-05, rtol=1e-4`; "
-                              "gradients `atol=0.00025, rtol=1e-3`\")",
-                              directory));
+      throw Error(
+          fmt::format("{}/README.md: no tolerances stated (expected e.g. \"outputs `atol=2.5e-05, rtol=1e-4`; "
+                      "gradients `atol=0.00025, rtol=1e-3`\")",
+                      directory));
     return run_component_parity(directory, *builder, *tolerances);
   } catch (const std::exception& e) {
     failed.error = e.what();

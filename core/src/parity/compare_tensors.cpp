@@ -5,7 +5,8 @@
 
 namespace finetrain::host {
 
-ParityRow compare_tensors(const std::string& name, const at::Tensor& ours, const at::Tensor& ref, const Tolerance& tol) {
+ParityRow compare_tensors(const std::string& name, const at::Tensor& ours, const at::Tensor& ref,
+                          const Tolerance& tol) {
   ParityRow row;
   row.tensor = name;
   row.tolerance = tol;

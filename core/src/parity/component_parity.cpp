@@ -36,7 +36,8 @@ TensorMap read_inputs(const safetensors::File& io) {
 void load_weights(torch::nn::Module& module, const fs::path& dir, ParityReport& report) {
   const fs::path weights = dir / "weights.safetensors";
   if (!fs::exists(weights)) throw Error(fmt::format("{}: missing (the component has parameters)", weights.string()));
-  LoadReport load = load_state(module, TensorSource::from_checkpoint(weights.string()), /*strict=*/false, weights.string());
+  LoadReport load =
+      load_state(module, TensorSource::from_checkpoint(weights.string()), /*strict=*/false, weights.string());
   report.missing_keys = load.missing;
   report.unexpected_keys = load.unexpected;
   report.mismatched_keys = load.mismatched;

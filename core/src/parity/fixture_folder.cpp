@@ -14,7 +14,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::ordered_json;
 
-bool is_case(const ordered_json& value) { return value.is_object() && value.contains("config") && value["config"].is_object(); }
+bool is_case(const ordered_json& value) {
+  return value.is_object() && value.contains("config") && value["config"].is_object();
+}
 
 std::string case_class(const ordered_json& value, const std::string& where) {
   const auto& config = value["config"];
@@ -66,7 +68,8 @@ FixtureFolder FixtureFolder::open(const std::string& directory) {
   }
   for (const auto& [name, value] : config.items()) {
     const std::string where = fmt::format("{}: case \"{}\"", config_path.string(), name);
-    if (!is_case(value)) throw Error(fmt::format("{}: expected {{\"config\": {{...}}, \"set_timesteps\": {{...}}}}", where));
+    if (!is_case(value))
+      throw Error(fmt::format("{}: expected {{\"config\": {{...}}, \"set_timesteps\": {{...}}}}", where));
     const std::string class_name = case_class(value, where);
     if (!folder.class_name.empty() && class_name != folder.class_name)
       throw Error(fmt::format("{}: class {} differs from {} of the other cases", where, class_name, folder.class_name));
@@ -74,9 +77,10 @@ FixtureFolder FixtureFolder::open(const std::string& directory) {
     folder.cases.push_back({name, value.dump()});
   }
   if (folder.cases.empty())
-    throw Error(fmt::format("{}: neither a component config (\"_class_name\") nor scheduler cases "
-                            "({{\"config\": ..., \"set_timesteps\": ...}})",
-                            config_path.string()));
+    throw Error(
+        fmt::format("{}: neither a component config (\"_class_name\") nor scheduler cases "
+                    "({{\"config\": ..., \"set_timesteps\": ...}})",
+                    config_path.string()));
   return folder;
 }
 

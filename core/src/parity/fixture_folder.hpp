@@ -23,8 +23,8 @@ struct FixtureFolder {
   std::string directory;
   FixtureKind kind = FixtureKind::Component;
   std::string class_name;
-  std::string readme;                 // "" when the folder has no README.md
-  std::vector<SchedulerCase> cases;   // scheduler fixtures only, in config.json order
+  std::string readme;                // "" when the folder has no README.md
+  std::vector<SchedulerCase> cases;  // scheduler fixtures only, in config.json order
 
   // Component layout: config.json has a top-level "_class_name". Scheduler layout: config.json is
   // one case {"config": {..., "_class_name": ...}, "set_timesteps": {...}} or an object of named

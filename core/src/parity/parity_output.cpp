@@ -39,7 +39,8 @@ std::string parity_table(const ParityReport& report) {
   size_t width = 6;
   for (const auto& r : report.rows) width = std::max(width, r.tensor.size());
   if (!report.rows.empty()) {
-    out += fmt::format("{:<{}}  {:>12}  {:>12}  {:>12}  {}\n", "TENSOR", width, "MAX|DIFF|", "BOUND", "MAX|REF|", "RESULT");
+    out += fmt::format("{:<{}}  {:>12}  {:>12}  {:>12}  {}\n", "TENSOR", width, "MAX|DIFF|", "BOUND", "MAX|REF|",
+                       "RESULT");
     for (const auto& r : report.rows) {
       out += fmt::format("{:<{}}  {:>12}  {:>12}  {:>12}  {}\n", r.tensor, width,
                          r.error.empty() ? number(r.max_abs_diff) : "-", number(r.bound), number(r.max_ref),

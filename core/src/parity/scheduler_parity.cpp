@@ -21,7 +21,8 @@ TensorMap run_case(const SchedulerCase& c, const ComponentBuilder& builder, cons
   const std::string input_prefix = "in." + case_prefix(c);
   TensorMap inputs;
   for (const auto& info : io.tensors())
-    if (starts_with(info.name, input_prefix)) inputs.emplace(info.name.substr(input_prefix.size()), io.tensor(info.name));
+    if (starts_with(info.name, input_prefix))
+      inputs.emplace(info.name.substr(input_prefix.size()), io.tensor(info.name));
   try {
     return builder.build(c.json, c10::Device(c10::kCPU))->run(inputs, call);
   } catch (const std::exception& e) {

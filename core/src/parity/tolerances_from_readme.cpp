@@ -5,8 +5,8 @@
 namespace finetrain::host {
 
 std::optional<ParityTolerances> tolerances_from_readme(const std::string& text) {
-  static const std::regex pattern(
-      R"(outputs\s+`atol=([0-9.eE+-]+),\s*rtol=([0-9.eE+-]+)`;\s*gradients\s+`atol=([0-9.eE+-]+),\s*rtol=([0-9.eE+-]+)`)");
+  static const std::regex pattern(R"(outputs\s+`atol=([0-9.eE+-]+),\s*rtol=([0-9.eE+-]+)`;\s*)"
+                                  R"(gradients\s+`atol=([0-9.eE+-]+),\s*rtol=([0-9.eE+-]+)`)");
   std::smatch m;
   if (!std::regex_search(text, m, pattern)) return std::nullopt;
   ParityTolerances t;

@@ -44,9 +44,8 @@ at::Tensor make_betas(const Config& c) {
     case Config::BetaSchedule::Linear:
       return at::linspace(c.beta_start, c.beta_end, c.num_train_timesteps, at::kFloat);
     case Config::BetaSchedule::ScaledLinear:
-      return at::pow(at::linspace(std::pow(c.beta_start, 0.5), std::pow(c.beta_end, 0.5), c.num_train_timesteps,
-                                  at::kDouble),
-                     2);
+      return at::pow(
+          at::linspace(std::pow(c.beta_start, 0.5), std::pow(c.beta_end, 0.5), c.num_train_timesteps, at::kDouble), 2);
     case Config::BetaSchedule::SquaredCosCapV2:
       return cosine_betas(c.num_train_timesteps);
   }
@@ -80,8 +79,8 @@ void check_config(const Config& c, const std::string& label) {
   if (c.num_train_timesteps < 1)
     throw Error(fmt::format("{}: num_train_timesteps must be >= 1, got {}", label, c.num_train_timesteps));
   if (c.trained_betas && static_cast<int64_t>(c.trained_betas->size()) != c.num_train_timesteps)
-    throw Error(fmt::format("{}: trained_betas has {} values, num_train_timesteps is {}", label, c.trained_betas->size(),
-                            c.num_train_timesteps));
+    throw Error(fmt::format("{}: trained_betas has {} values, num_train_timesteps is {}", label,
+                            c.trained_betas->size(), c.num_train_timesteps));
 }
 
 // alphas_cumprod[timesteps] ** 0.5 and (1 - alphas_cumprod[timesteps]) ** 0.5 shaped [B, 1, ...] like `like`.
@@ -94,7 +93,8 @@ std::pair<at::Tensor, at::Tensor> noise_scales(const at::Tensor& alphas_cumprod_
   const int64_t n = alphas_cumprod_all.size(0);
   if (index.numel() > 0 && (index.min().item<int64_t>() < 0 || index.max().item<int64_t>() >= n))
     throw Error(fmt::format("CogVideoXDDIMScheduler.{}: timesteps must lie in [0, {})", what, n));
-  const at::Tensor alphas_cumprod = at::index_select(alphas_cumprod_all.to(like.device(), like.scalar_type()), 0, index);
+  const at::Tensor alphas_cumprod =
+      at::index_select(alphas_cumprod_all.to(like.device(), like.scalar_type()), 0, index);
   std::vector<int64_t> shape(static_cast<size_t>(std::max<int64_t>(like.dim(), 1)), 1);
   shape[0] = index.numel();
   return {at::pow(alphas_cumprod, 0.5).view(shape), at::pow(at::rsub(alphas_cumprod, 1), 0.5).view(shape)};
@@ -146,7 +146,8 @@ CogVideoXDDIMScheduler::CogVideoXDDIMScheduler(CogVideoXDDIMConfig config) : con
   timesteps_ = at::arange(config_.num_train_timesteps - 1, -1, -1, at::kLong);
 }
 
-CogVideoXDDIMScheduler CogVideoXDDIMScheduler::from_config_json(const std::string& json_text, const std::string& label) {
+CogVideoXDDIMScheduler CogVideoXDDIMScheduler::from_config_json(const std::string& json_text,
+                                                                const std::string& label) {
   return CogVideoXDDIMScheduler(CogVideoXDDIMConfig::from_json(json_text, label));
 }
 
@@ -210,7 +211,8 @@ CogVideoXDDIMScheduler::StepOutput CogVideoXDDIMScheduler::step(const at::Tensor
 
 at::Tensor CogVideoXDDIMScheduler::add_noise(const at::Tensor& original_samples, const at::Tensor& noise,
                                              const at::Tensor& timesteps) const {
-  auto [sqrt_alpha_prod, sqrt_one_minus_alpha_prod] = noise_scales(alphas_cumprod_, original_samples, timesteps, "add_noise");
+  auto [sqrt_alpha_prod, sqrt_one_minus_alpha_prod] =
+      noise_scales(alphas_cumprod_, original_samples, timesteps, "add_noise");
   return sqrt_alpha_prod.mul(original_samples).add(sqrt_one_minus_alpha_prod.mul(noise));
 }
 

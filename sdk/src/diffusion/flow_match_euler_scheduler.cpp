@@ -25,7 +25,8 @@ void check_config(const FlowMatchEulerDiscreteConfig& c, const std::string& labe
   if (c.num_train_timesteps < 1)
     throw Error(fmt::format("{}: num_train_timesteps must be >= 1, got {}", label, c.num_train_timesteps));
   if (int(c.use_karras_sigmas) + int(c.use_exponential_sigmas) + int(c.use_beta_sigmas) > 1)
-    throw Error(fmt::format("{}: only one of use_karras_sigmas, use_exponential_sigmas, use_beta_sigmas can be set", label));
+    throw Error(
+        fmt::format("{}: only one of use_karras_sigmas, use_exponential_sigmas, use_beta_sigmas can be set", label));
   if (c.use_beta_sigmas)
     throw Error(fmt::format("{}: use_beta_sigmas is not supported (the reference needs scipy's beta.ppf)", label));
 }
@@ -105,19 +106,22 @@ FlowMatchEulerDiscreteScheduler::FlowMatchEulerDiscreteScheduler(FlowMatchEulerD
 }
 
 FlowMatchEulerDiscreteScheduler FlowMatchEulerDiscreteScheduler::from_config_json(const std::string& json_text,
-                                                                                 const std::string& label) {
+                                                                                  const std::string& label) {
   return FlowMatchEulerDiscreteScheduler(FlowMatchEulerDiscreteConfig::from_json(json_text, label));
 }
 
 double FlowMatchEulerDiscreteScheduler::mu_for_sequence_length(int64_t seq_len) const {
   if (!config_.base_shift || !config_.max_shift)
-    throw Error("FlowMatchEulerDiscreteScheduler: mu from the sequence length needs base_shift and max_shift in the config");
+    throw Error(
+        "FlowMatchEulerDiscreteScheduler: mu from the sequence length needs base_shift and max_shift in the config");
   return resolution_shift_mu(seq_len, config_.base_image_seq_len, config_.max_image_seq_len, *config_.base_shift,
                              *config_.max_shift);
 }
 
 void FlowMatchEulerDiscreteScheduler::set_timesteps(const FlowMatchTimestepsRequest& request) {
-  const auto fail = [](const std::string& message) { return Error("FlowMatchEulerDiscreteScheduler.set_timesteps: " + message); };
+  const auto fail = [](const std::string& message) {
+    return Error("FlowMatchEulerDiscreteScheduler.set_timesteps: " + message);
+  };
   if (config_.use_dynamic_shifting && !request.mu) throw fail("mu must be given when use_dynamic_shifting is true");
   if (request.sigmas && request.timesteps && request.sigmas->size() != request.timesteps->size())
     throw fail(fmt::format("sigmas ({}) and timesteps ({}) must have the same length", request.sigmas->size(),
@@ -197,8 +201,8 @@ int64_t FlowMatchEulerDiscreteScheduler::index_for_timestep(double timestep) con
   return matches.size() > 1 ? matches[1] : matches[0];
 }
 
-at::Tensor FlowMatchEulerDiscreteScheduler::step(const at::Tensor& model_output, double timestep, const at::Tensor& sample,
-                                                 std::optional<at::Generator> generator) {
+at::Tensor FlowMatchEulerDiscreteScheduler::step(const at::Tensor& model_output, double timestep,
+                                                 const at::Tensor& sample, std::optional<at::Generator> generator) {
   if (config_.stochastic_sampling && !generator)
     throw Error("FlowMatchEulerDiscreteScheduler.step: stochastic_sampling needs a generator");
   if (!step_index_) step_index_ = begin_index_ ? *begin_index_ : index_for_timestep(timestep);

@@ -40,8 +40,10 @@ at::Tensor FlowShift::apply(const at::Tensor& sigmas, int64_t seq_len) const {
     case Kind::Static:
       return shift_sigmas(sigmas, shift);
     case Kind::ResolutionDependent:
-      if (seq_len <= 0) throw Error(fmt::format("resolution-dependent shift needs the sequence length, got {}", seq_len));
-      return time_shift_exponential(sigmas, resolution_shift_mu(seq_len, base_seq_len, max_seq_len, base_shift, max_shift));
+      if (seq_len <= 0)
+        throw Error(fmt::format("resolution-dependent shift needs the sequence length, got {}", seq_len));
+      return time_shift_exponential(sigmas,
+                                    resolution_shift_mu(seq_len, base_seq_len, max_seq_len, base_shift, max_shift));
   }
   return sigmas;
 }

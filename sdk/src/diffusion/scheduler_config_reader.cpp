@@ -14,7 +14,8 @@ SchedulerConfigReader::SchedulerConfigReader(const std::string& json_text, std::
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("{}: invalid JSON: {}", label_, e.what()));
   }
-  if (!object_.is_object()) throw Error(fmt::format("{}: expected a JSON object, found {}", label_, object_.type_name()));
+  if (!object_.is_object())
+    throw Error(fmt::format("{}: expected a JSON object, found {}", label_, object_.type_name()));
 }
 
 void SchedulerConfigReader::fail(const std::string& key, const std::string& message) const {
@@ -33,7 +34,8 @@ int64_t SchedulerConfigReader::get_int(const std::string& key, int64_t fallback)
   return *v;
 }
 
-std::optional<int64_t> SchedulerConfigReader::get_optional_int(const std::string& key, std::optional<int64_t> fallback) {
+std::optional<int64_t> SchedulerConfigReader::get_optional_int(const std::string& key,
+                                                               std::optional<int64_t> fallback) {
   const nlohmann::json* v = find(key);
   if (!v) return fallback;
   if (v->is_null()) return std::nullopt;

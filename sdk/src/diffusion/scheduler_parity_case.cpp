@@ -19,7 +19,8 @@ SchedulerParityCase SchedulerParityCase::parse(const std::string& case_json) {
     throw Error("scheduler fixture case: expected an object with a \"config\" object (and optional \"set_timesteps\")");
   for (const auto& item : object.items())
     if (item.key() != "config" && item.key() != "set_timesteps")
-      throw Error(fmt::format("scheduler fixture case: unexpected key '{}' (expected config, set_timesteps)", item.key()));
+      throw Error(
+          fmt::format("scheduler fixture case: unexpected key '{}' (expected config, set_timesteps)", item.key()));
   SchedulerParityCase c;
   c.config_json = object["config"].dump();
   c.set_timesteps_json = object.contains("set_timesteps") ? object["set_timesteps"].dump() : "{}";
