@@ -41,7 +41,9 @@ void require_named(const std::optional<PluginName>& name, const char* kind, cons
 }  // namespace
 
 ResolvedRun resolve_run(const RunRequest& request, const PluginHost& host, PluginRequirement requirement) {
-  const std::vector<ConfigEntry> file_entries = read_toml_file(request.run_file);
+  // Without a run file (e.g. `finetrain bench`) the configuration is the defaults plus --set.
+  const std::vector<ConfigEntry> file_entries =
+      request.run_file.empty() ? std::vector<ConfigEntry>{} : read_toml_file(request.run_file);
   std::vector<Override> overrides;
   for (const std::string& text : request.overrides) overrides.push_back(parse_override(text));
 
@@ -57,7 +59,7 @@ ResolvedRun resolve_run(const RunRequest& request, const PluginHost& host, Plugi
   std::vector<ConfigEntry> entries = all_entries(file_entries, overrides, run.plugins.schema);
   if (!request.model.empty()) entries.push_back(chosen_entry("model.name", *names.model));
   if (!request.trainer.empty()) entries.push_back(chosen_entry("trainer.name", *names.trainer));
-  run.options = validate_config(run.plugins.schema, entries, request.run_file);
+  run.options = validate_config(run.plugins.schema, entries, request.run_file.empty() ? "command line" : request.run_file);
   return run;
 }
 

@@ -11,7 +11,7 @@
 namespace finetrain::host {
 
 struct RunRequest {
-  std::string run_file;
+  std::string run_file;                  // empty: defaults and --set only
   std::string model;                     // --model; empty: model.name decides
   std::string trainer;                   // --trainer; empty: trainer.name decides
   std::vector<std::string> overrides;    // --set key=value, in command-line order

@@ -66,6 +66,7 @@ class TrainingData {
 };
 
 std::vector<EncodedSample> encode_dataset(const PluginObject<ModelSpec>& model, const TrainingSettings& s) {
+  if (s.data_path.empty()) throw Error("data.path is not set: name the dataset folder to train on");
   FolderScan scan = scan_prompt_video_folder(s.data_path, s.data_strict);
   for (const auto& line : scan.skipped) spdlog::warn("skipping {}", line);
   spdlog::info("dataset {}: {} samples ({} skipped), {} frames of {}x{}", s.data_path, scan.items.size(),

@@ -45,8 +45,7 @@ TrainingSettings training_settings_from_options(const Options& o) {
   s.checkpoint_keep_last = o.get_int("checkpoints.keep_last");
   s.checkpoint_export_weights = o.get_bool("checkpoints.export_weights");
 
-  if (!o.has("data.path")) throw Error("data.path is not set: name the dataset folder to train on");
-  s.data_path = o.get_string("data.path");
+  s.data_path = o.has("data.path") ? o.get_string("data.path") : "";
   s.bucket = {o.get_int("data.frames"), o.get_int("data.height"), o.get_int("data.width")};
   s.data_shuffle = o.get_bool("data.shuffle");
   s.data_strict = o.get_bool("data.strict");

@@ -44,7 +44,7 @@ struct TrainingSettings {
   std::vector<ValidationPrompt> validation_prompts;
   bool validation_gif = false;
 
-  std::string data_path;
+  std::string data_path;  // empty when data.path is not set
   FrameBucket bucket;
   bool data_shuffle = true;
   bool data_strict = false;

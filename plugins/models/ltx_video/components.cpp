@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "finetrain/byte_tokenizer.hpp"
 #include "finetrain/error.hpp"
 #include "finetrain/state_dict.hpp"
 #include "state_dict_adapter.hpp"
@@ -132,11 +133,16 @@ std::unique_ptr<TextConditioner> build_text_conditioner(const Architecture& a, c
   std::string tokenizer_path = o.tokenizer;
   if (tokenizer_path.empty() && !a.path.empty() && a.source == WeightsSource::DiffusersDirectory)
     tokenizer_path = (fs::path(a.path) / "tokenizer" / "spiece.model").string();
-  if (tokenizer_path.empty())
-    throw Error(
-        "no tokenizer: set model.tokenizer to a SentencePiece model (spiece.model). The tiny preset has none of its "
-        "own; the quickstart trains one on its captions with spm_train");
-  auto tokenizer = host.open_tokenizer("sentencepiece", tokenizer_path);
+  std::unique_ptr<Tokenizer> tokenizer;
+  if (!tokenizer_path.empty()) {
+    tokenizer = host.open_tokenizer("sentencepiece", tokenizer_path);
+  } else if (a.source == WeightsSource::RandomInit) {
+    // A randomly initialised encoder has learned no vocabulary: bytes serve as well as any.
+    tokenizer = std::make_unique<ByteTokenizer>();
+  } else {
+    throw Error(fmt::format("no tokenizer: set model.tokenizer to the SentencePiece model (spiece.model) of {}",
+                            a.path));
+  }
 
   std::string encoder_dir = o.text_encoder;
   if (encoder_dir.empty() && a.source == WeightsSource::DiffusersDirectory)

@@ -11,7 +11,9 @@ ConfigSchema ltx_video_options_schema() {
   s.add_string("model.path", "",
                "Weights: a diffusers directory (model_index.json, transformer/, vae/, text_encoder/, tokenizer/) or "
                "an original single-file .safetensors; empty = random initialisation (tiny)");
-  s.add_string("model.tokenizer", "", "SentencePiece model (spiece.model); default <model.path>/tokenizer/spiece.model");
+  s.add_string("model.tokenizer", "",
+               "SentencePiece model (spiece.model); default <model.path>/tokenizer/spiece.model, or ByT5-style bytes "
+               "for random weights");
   s.add_string("model.text_encoder", "", "T5 encoder directory; default <model.path>/text_encoder");
   s.add_int("model.max_sequence_length", 128, "Caption tokens (the LTX pipelines use 128)").range(1, 1024);
   s.add_float("model.frame_rate", 25.0, "Frame rate of the training videos (time scale of RoPE) and of samples")
