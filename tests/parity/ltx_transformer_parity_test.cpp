@@ -287,6 +287,21 @@ TEST(LtxTransformer, TinyForwardAndBackwardTakeWellUnderASecond) {
   EXPECT_TRUE(model->proj_in->weight.grad().defined());
 }
 
+TEST(LtxTransformer, RunsInBfloat16CloseToFloat32) {
+  LtxVideoTransformer3DModel model(ltx_transformer_preset("tiny"));
+  c10::NoGradGuard no_grad;
+  const LtxTransformerInputs in = random_inputs(model->config(), {2, 2, 3}, 2, 6, 4);
+  const at::Tensor reference = model->forward(in);
+  model->to(at::kBFloat16);
+  LtxTransformerInputs low = in;
+  low.hidden_states = in.hidden_states.to(at::kBFloat16);
+  low.encoder_hidden_states = in.encoder_hidden_states.to(at::kBFloat16);
+  const at::Tensor out = model->forward(low);
+  EXPECT_EQ(out.scalar_type(), at::kBFloat16);
+  const double scale = reference.abs().max().item<double>();
+  EXPECT_LT((out.to(at::kFloat) - reference).abs().max().item<double>(), 0.05 * scale);
+}
+
 TEST(LtxTransformer, RejectsInputsThatDoNotFit) {
   LtxVideoTransformer3DModel model(ltx_transformer_preset("tiny"));
   c10::NoGradGuard no_grad;

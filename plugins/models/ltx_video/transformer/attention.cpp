@@ -2,6 +2,8 @@
 
 #include <torch/nn/options/linear.h>
 
+#include <memory>
+
 namespace finetrain::ltx_video {
 namespace {
 

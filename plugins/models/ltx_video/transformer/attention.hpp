@@ -9,7 +9,6 @@
 #include <torch/nn/pimpl.h>
 
 #include <cstdint>
-#include <memory>
 #include <string>
 
 #include "finetrain/attention.hpp"

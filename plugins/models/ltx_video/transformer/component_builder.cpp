@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "finetrain/call_literals.hpp"
 #include "finetrain/error.hpp"

@@ -13,6 +13,7 @@
 #include <ATen/ops/zeros.h>
 
 #include <cmath>
+#include <vector>
 
 namespace finetrain::ltx_video {
 namespace {
