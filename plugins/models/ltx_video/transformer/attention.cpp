@@ -10,8 +10,8 @@ namespace {
 // LTXAttention hard-codes torch.nn.RMSNorm(eps=1e-5, elementwise_affine=True) for q and k.
 constexpr double kQkNormEps = 1e-5;
 
-torch::nn::Linear linear(int64_t in, int64_t out, bool bias) {
-  return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias));
+finetrain::Linear linear(int64_t in, int64_t out, bool bias) {
+  return finetrain::Linear(in, out, bias);
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 
 #include <ATen/core/Tensor.h>
 #include <torch/nn/module.h>
-#include <torch/nn/modules/linear.h>
+#include "finetrain/nn/linear.hpp"
 #include <torch/nn/pimpl.h>
 
 #include <cstdint>
@@ -40,10 +40,10 @@ class LtxAttentionImpl : public torch::nn::Module {
 
   RMSNorm norm_q{nullptr};
   RMSNorm norm_k{nullptr};
-  torch::nn::Linear to_q{nullptr};
-  torch::nn::Linear to_k{nullptr};
-  torch::nn::Linear to_v{nullptr};
-  torch::nn::Linear to_out_0{nullptr};  // registered as "to_out.0" (to_out.1 is diffusers' Dropout(0.0))
+  finetrain::Linear to_q{nullptr};
+  finetrain::Linear to_k{nullptr};
+  finetrain::Linear to_v{nullptr};
+  finetrain::Linear to_out_0{nullptr};  // registered as "to_out.0" (to_out.1 is diffusers' Dropout(0.0))
 
  private:
   int64_t heads_;

@@ -29,8 +29,8 @@ at::Tensor timestep_sinusoids(const at::Tensor& timesteps, int64_t dim) {
 }
 
 TimestepEmbeddingImpl::TimestepEmbeddingImpl(int64_t in_channels, int64_t time_embed_dim)
-    : linear_1(register_module("linear_1", torch::nn::Linear(in_channels, time_embed_dim))),
-      linear_2(register_module("linear_2", torch::nn::Linear(time_embed_dim, time_embed_dim))) {}
+    : linear_1(register_module("linear_1", finetrain::Linear(in_channels, time_embed_dim))),
+      linear_2(register_module("linear_2", finetrain::Linear(time_embed_dim, time_embed_dim))) {}
 
 at::Tensor TimestepEmbeddingImpl::forward(const at::Tensor& sample) { return linear_2(at::silu(linear_1(sample))); }
 
@@ -44,7 +44,7 @@ at::Tensor PixArtAlphaCombinedTimestepSizeEmbeddingsImpl::forward(const at::Tens
 
 AdaLayerNormSingleImpl::AdaLayerNormSingleImpl(int64_t embedding_dim)
     : emb(register_module("emb", PixArtAlphaCombinedTimestepSizeEmbeddings(embedding_dim))),
-      linear(register_module("linear", torch::nn::Linear(embedding_dim, 6 * embedding_dim))) {}
+      linear(register_module("linear", finetrain::Linear(embedding_dim, 6 * embedding_dim))) {}
 
 std::pair<at::Tensor, at::Tensor> AdaLayerNormSingleImpl::forward(const at::Tensor& timestep,
                                                                   c10::ScalarType hidden_dtype) {
@@ -53,8 +53,8 @@ std::pair<at::Tensor, at::Tensor> AdaLayerNormSingleImpl::forward(const at::Tens
 }
 
 PixArtAlphaTextProjectionImpl::PixArtAlphaTextProjectionImpl(int64_t in_features, int64_t hidden_size)
-    : linear_1(register_module("linear_1", torch::nn::Linear(in_features, hidden_size))),
-      linear_2(register_module("linear_2", torch::nn::Linear(hidden_size, hidden_size))) {}
+    : linear_1(register_module("linear_1", finetrain::Linear(in_features, hidden_size))),
+      linear_2(register_module("linear_2", finetrain::Linear(hidden_size, hidden_size))) {}
 
 at::Tensor PixArtAlphaTextProjectionImpl::forward(const at::Tensor& caption) {
   return linear_2(at::gelu(linear_1(caption), "tanh"));

@@ -7,7 +7,7 @@
 #include <ATen/core/Tensor.h>
 #include <c10/core/ScalarType.h>
 #include <torch/nn/module.h>
-#include <torch/nn/modules/linear.h>
+#include "finetrain/nn/linear.hpp"
 #include <torch/nn/pimpl.h>
 
 #include <cstdint>
@@ -25,8 +25,8 @@ class TimestepEmbeddingImpl : public torch::nn::Module {
   TimestepEmbeddingImpl(int64_t in_channels, int64_t time_embed_dim);
   at::Tensor forward(const at::Tensor& sample);
 
-  torch::nn::Linear linear_1{nullptr};
-  torch::nn::Linear linear_2{nullptr};
+  finetrain::Linear linear_1{nullptr};
+  finetrain::Linear linear_2{nullptr};
 };
 TORCH_MODULE(TimestepEmbedding);
 
@@ -51,7 +51,7 @@ class AdaLayerNormSingleImpl : public torch::nn::Module {
   std::pair<at::Tensor, at::Tensor> forward(const at::Tensor& timestep, c10::ScalarType hidden_dtype);
 
   PixArtAlphaCombinedTimestepSizeEmbeddings emb{nullptr};
-  torch::nn::Linear linear{nullptr};
+  finetrain::Linear linear{nullptr};
 };
 TORCH_MODULE(AdaLayerNormSingle);
 
@@ -61,8 +61,8 @@ class PixArtAlphaTextProjectionImpl : public torch::nn::Module {
   PixArtAlphaTextProjectionImpl(int64_t in_features, int64_t hidden_size);
   at::Tensor forward(const at::Tensor& caption);
 
-  torch::nn::Linear linear_1{nullptr};
-  torch::nn::Linear linear_2{nullptr};
+  finetrain::Linear linear_1{nullptr};
+  finetrain::Linear linear_2{nullptr};
 };
 TORCH_MODULE(PixArtAlphaTextProjection);
 

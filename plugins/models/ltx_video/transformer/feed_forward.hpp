@@ -5,7 +5,7 @@
 
 #include <ATen/core/Tensor.h>
 #include <torch/nn/module.h>
-#include <torch/nn/modules/linear.h>
+#include "finetrain/nn/linear.hpp"
 #include <torch/nn/pimpl.h>
 
 #include <cstdint>
@@ -18,7 +18,7 @@ class GeluProjectionImpl : public torch::nn::Module {
   GeluProjectionImpl(int64_t dim_in, int64_t dim_out);
   at::Tensor forward(const at::Tensor& x);
 
-  torch::nn::Linear proj{nullptr};
+  finetrain::Linear proj{nullptr};
 };
 TORCH_MODULE(GeluProjection);
 
@@ -29,7 +29,7 @@ class FeedForwardImpl : public torch::nn::Module {
   at::Tensor forward(const at::Tensor& x);
 
   GeluProjection net_0{nullptr};   // registered as "net.0"
-  torch::nn::Linear net_2{nullptr};  // registered as "net.2"
+  finetrain::Linear net_2{nullptr};  // registered as "net.2"
 };
 TORCH_MODULE(FeedForward);
 

@@ -45,7 +45,7 @@ LtxVideoTransformer3DModelImpl::LtxVideoTransformer3DModelImpl(const LtxTransfor
     : config_(config), rope_(config.inner_dim(), config.patch_size, config.patch_size_t) {
   config_.validate("LTXVideoTransformer3DModel config");
   const int64_t dim = config_.inner_dim();
-  proj_in = register_module("proj_in", torch::nn::Linear(config_.in_channels, dim));
+  proj_in = register_module("proj_in", finetrain::Linear(config_.in_channels, dim));
   scale_shift_table =
       register_parameter("scale_shift_table", at::randn({2, dim}) / std::sqrt(static_cast<double>(dim)));
   time_embed = register_module("time_embed", AdaLayerNormSingle(dim));
@@ -59,7 +59,7 @@ LtxVideoTransformer3DModelImpl::LtxVideoTransformer3DModelImpl(const LtxTransfor
     refs.push_back({"transformer_blocks." + name, transformer_blocks.back().get()});
   }
   runner_.set_blocks(std::move(refs));
-  proj_out = register_module("proj_out", torch::nn::Linear(dim, config_.out_channels));
+  proj_out = register_module("proj_out", finetrain::Linear(dim, config_.out_channels));
 }
 
 void LtxVideoTransformer3DModelImpl::check_inputs(const LtxTransformerInputs& in) const {

@@ -6,7 +6,7 @@
 
 #include <ATen/core/Tensor.h>
 #include <torch/nn/module.h>
-#include <torch/nn/modules/linear.h>
+#include "finetrain/nn/linear.hpp"
 #include <torch/nn/pimpl.h>
 
 #include <array>
@@ -48,12 +48,12 @@ class LtxVideoTransformer3DModelImpl : public torch::nn::Module {
   const LtxTransformerConfig& config() const { return config_; }
   BlockRunner& block_runner() { return runner_; }
 
-  torch::nn::Linear proj_in{nullptr};
+  finetrain::Linear proj_in{nullptr};
   at::Tensor scale_shift_table;  // [2, D]: shift and scale of the output norm
   AdaLayerNormSingle time_embed{nullptr};
   PixArtAlphaTextProjection caption_projection{nullptr};
   std::vector<LtxVideoTransformerBlock> transformer_blocks;  // registered as "transformer_blocks.<i>"
-  torch::nn::Linear proj_out{nullptr};
+  finetrain::Linear proj_out{nullptr};
 
  private:
   void check_inputs(const LtxTransformerInputs& inputs) const;
