@@ -86,6 +86,11 @@ TEST(SafetensorsMalformedTest, NonUtf8InAName) {
                       "literal");
 }
 
+TEST(SafetensorsMalformedTest, NumberBeyondDouble) {
+  EXPECT_EQ(problem(one_tensor(R"({"dtype":"F32","shape":[1e400],"data_offsets":[0,8]})")),
+            kPrefix + "header is not valid JSON (offset 33 in the header): number overflow parsing '1e400'");
+}
+
 TEST(SafetensorsMalformedTest, HeaderNotAnObject) {
   EXPECT_EQ(problem(safetensors_bytes("[1, 2]")), kPrefix + "header must be a JSON object, got an array");
   EXPECT_EQ(problem(safetensors_bytes("\"text\"")), kPrefix + "header must be a JSON object, got \"text\"");
@@ -107,6 +112,9 @@ TEST(SafetensorsMalformedTest, DeepNestingIsRejectedWithoutRecursion) {
 TEST(SafetensorsMalformedTest, EntryNotAnObject) {
   EXPECT_EQ(problem(safetensors_bytes("{\"a\":[0,4]}")), kPrefix + "tensor 'a': entry must be an object, got an array");
   EXPECT_EQ(problem(safetensors_bytes("{\"a\":\"F32\"}")), kPrefix + "tensor 'a': entry must be an object, got \"F32\"");
+  // Long strings are cut, never inside a UTF-8 sequence (39 ASCII bytes, then two-byte characters).
+  EXPECT_EQ(problem(safetensors_bytes("{\"a\":\"" + std::string(39, 'x') + "\u00e9\u00e9\"}")),
+            kPrefix + "tensor 'a': entry must be an object, got \"" + std::string(39, 'x') + "...\"");
 }
 
 TEST(SafetensorsMalformedTest, UnknownEntryField) {

@@ -3,8 +3,6 @@
 // reported as a readable diff.
 #pragma once
 
-#include <c10/core/ScalarType.h>
-
 #include <functional>
 #include <string>
 #include <vector>

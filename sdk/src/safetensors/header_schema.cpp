@@ -18,23 +18,23 @@ using Json = nlohmann::json;
 
 // How a value the schema did not expect is shown in an error.
 std::string string_shown(const std::string& text) {
-  constexpr size_t kShown = 40;
-  return text.size() <= kShown ? "\"" + text + "\"" : "\"" + text.substr(0, kShown) + "...\"";
+  size_t shown = 40;
+  if (text.size() <= shown) return "\"" + text + "\"";
+  while (shown > 0 && (static_cast<unsigned char>(text[shown]) & 0xC0) == 0x80) --shown;  // keep UTF-8 whole
+  return "\"" + text.substr(0, shown) + "...\"";
 }
 
-// What nlohmann says went wrong, without its exception id and position prefix (we give the byte
-// offset ourselves) and without the raw bytes it last read (they may not even be UTF-8).
+// What nlohmann says went wrong, without its exception id and position prefix (we give the offset
+// ourselves) and without the raw bytes it last read (they may not even be UTF-8).
 std::string json_error_reason(const std::string& what) {
-  std::string reason = what;
-  const size_t column = reason.find(", column ");
-  const size_t colon = column == std::string::npos ? std::string::npos : reason.find(": ", column);
-  if (colon != std::string::npos) reason = reason.substr(colon + 2);
+  std::string reason = what.substr(what.find("] ") == std::string::npos ? 0 : what.find("] ") + 2);
+  if (reason.rfind("parse error", 0) == 0 && reason.find(": ") != std::string::npos)
+    reason = reason.substr(reason.find(": ") + 2);
   const size_t last_read = reason.find("; last read: ");
   if (last_read != std::string::npos) {
     const size_t expected = reason.rfind("; expected ");
-    reason = reason.substr(0, last_read) + (expected > last_read && expected != std::string::npos
-                                                ? reason.substr(expected)
-                                                : std::string());
+    reason = reason.substr(0, last_read) +
+             (expected != std::string::npos && expected > last_read ? reason.substr(expected) : std::string());
   }
   return reason;
 }
