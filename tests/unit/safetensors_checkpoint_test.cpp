@@ -128,22 +128,25 @@ TEST(SafetensorsCheckpointTest, DirectoryWithSeveralCandidatesIsAnError) {
   const ShardedModel model(both.path, "diffusion_pytorch_model");
   st::save(both / "diffusion_pytorch_model.safetensors", {{"a", at::ones({1})}});
   EXPECT_EQ(error_of([&] { st::Checkpoint::open(both.path); }),
-            both.path + ": several checkpoints (diffusion_pytorch_model.safetensors.index.json, "
-                        "diffusion_pytorch_model.safetensors); name the file to load instead of the directory");
+            both.path +
+                ": several checkpoints (diffusion_pytorch_model.safetensors.index.json, "
+                "diffusion_pytorch_model.safetensors); name the file to load instead of the directory");
 
   const ScratchDir mixed("ckpt-mixed");
   st::save(mixed / "diffusion_pytorch_model.safetensors", {{"a", at::ones({1})}});
   st::save(mixed / "model.safetensors", {{"a", at::ones({1})}});
   EXPECT_EQ(error_of([&] { st::Checkpoint::open(mixed.path); }),
-            mixed.path + ": several checkpoints (diffusion_pytorch_model.safetensors, model.safetensors); name the "
-                         "file to load instead of the directory");
+            mixed.path +
+                ": several checkpoints (diffusion_pytorch_model.safetensors, model.safetensors); name the "
+                "file to load instead of the directory");
 
   const ScratchDir loose("ckpt-loose");
   st::save(loose / "one.safetensors", {{"a", at::ones({1})}});
   st::save(loose / "two.safetensors", {{"a", at::ones({1})}});
   EXPECT_EQ(error_of([&] { st::Checkpoint::open(loose.path); }),
-            loose.path + ": several checkpoints (one.safetensors, two.safetensors); name the file to load instead of "
-                         "the directory");
+            loose.path +
+                ": several checkpoints (one.safetensors, two.safetensors); name the file to load instead of "
+                "the directory");
 }
 
 TEST(SafetensorsCheckpointTest, DirectoryWithoutCheckpointIsAnError) {
@@ -160,9 +163,9 @@ TEST(SafetensorsCheckpointTest, MissingShard) {
   const ScratchDir dir("ckpt-missing-shard");
   const ShardedModel model(dir.path, "model");
   fs::remove(dir / model.shard2);
-  EXPECT_EQ(error_of([&] { st::Checkpoint::open(model.index); }),
-            model.index + ": shard " + model.shard2 + " (listed for 'c'): " + dir / model.shard2 +
-                ": cannot open: No such file or directory");
+  EXPECT_EQ(error_of([&] { st::Checkpoint::open(model.index); }), model.index + ": shard " + model.shard2 +
+                                                                      " (listed for 'c'): " + dir / model.shard2 +
+                                                                      ": cannot open: No such file or directory");
   fs::remove(dir / model.shard1);
   EXPECT_EQ(error_of([&] { st::Checkpoint::open(model.index); }),
             model.index + ": shard " + model.shard1 + " (listed for 'a' and 1 more): " + dir / model.shard1 +
@@ -215,10 +218,12 @@ TEST(SafetensorsCheckpointTest, MalformedIndex) {
             index + ": weight_map lists tensor 'a' twice");
   EXPECT_EQ(problem(R"({"metadata": {}})"), index + ": no \"weight_map\" object");
   EXPECT_EQ(problem(R"([])"), index + ": no \"weight_map\" object");
-  EXPECT_EQ(problem(R"({"weight_map": {"a": 1}})"), index + ": weight_map entry 'a' must be a shard file name, got number");
+  EXPECT_EQ(problem(R"({"weight_map": {"a": 1}})"),
+            index + ": weight_map entry 'a' must be a shard file name, got number");
   EXPECT_EQ(problem(R"({"weight_map": {"a": "../model-00001-of-00002.safetensors"}})"),
-            index + ": weight_map puts 'a' in \"../model-00001-of-00002.safetensors\", which is not a file inside the "
-                    "index's folder");
+            index +
+                ": weight_map puts 'a' in \"../model-00001-of-00002.safetensors\", which is not a file inside the "
+                "index's folder");
   EXPECT_EQ(problem(R"({"weight_map": {"a": "/tmp/x.safetensors"}})"),
             index + ": weight_map puts 'a' in \"/tmp/x.safetensors\", which is not a file inside the index's folder");
   EXPECT_EQ(problem(R"({"weight_map": {"a": ""}})"),

@@ -15,9 +15,8 @@ namespace {
 
 // The error parse_header gives for a whole file `bytes`, labelled like a file named bad.safetensors.
 std::string problem(const std::string& bytes) {
-  return error_of([&] {
-    st::parse_header(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "bad.safetensors");
-  });
+  return error_of(
+      [&] { st::parse_header(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "bad.safetensors"); });
 }
 
 // A file with one F32 tensor "a" whose entry is `entry`, followed by `data_bytes` bytes.
@@ -41,7 +40,8 @@ TEST(SafetensorsMalformedTest, HeaderLengthZero) {
 }
 
 TEST(SafetensorsMalformedTest, HeaderLengthBeyondTheFile) {
-  EXPECT_EQ(problem(with_length_field(3, "{}")), kPrefix + "header length 3 exceeds the 2 bytes after the length field");
+  EXPECT_EQ(problem(with_length_field(3, "{}")),
+            kPrefix + "header length 3 exceeds the 2 bytes after the length field");
   EXPECT_EQ(problem(with_length_field(100'000'000, "{}")),
             kPrefix + "header length 100000000 exceeds the 2 bytes after the length field");
 }
@@ -57,14 +57,16 @@ TEST(SafetensorsMalformedTest, HeaderLengthAboveTheLimit) {
 
 TEST(SafetensorsMalformedTest, TruncatedJson) {
   EXPECT_EQ(problem(safetensors_bytes("{\"a\":{\"dtype\":\"F32\"")),
-            kPrefix + "header is not valid JSON (offset 19 in the header): syntax error while parsing object - "
-                      "unexpected end of input; expected '}'");
+            kPrefix +
+                "header is not valid JSON (offset 19 in the header): syntax error while parsing object - "
+                "unexpected end of input; expected '}'");
 }
 
 TEST(SafetensorsMalformedTest, GarbageAfterTheObject) {
   EXPECT_EQ(problem(safetensors_bytes("{} x")),
-            kPrefix + "header is not valid JSON (offset 3 in the header): syntax error while parsing value - "
-                      "invalid literal; expected end of input");
+            kPrefix +
+                "header is not valid JSON (offset 3 in the header): syntax error while parsing value - "
+                "invalid literal; expected end of input");
 }
 
 TEST(SafetensorsMalformedTest, PaddingMustBeWhitespace) {
@@ -78,12 +80,14 @@ TEST(SafetensorsMalformedTest, PaddingMustBeWhitespace) {
 
 TEST(SafetensorsMalformedTest, NonUtf8InAName) {
   EXPECT_EQ(problem(safetensors_bytes("{\"a\xff\":{}}")),
-            kPrefix + "header is not valid JSON (offset 3 in the header): syntax error while parsing object key - "
-                      "invalid string: ill-formed UTF-8 byte; expected string literal");
+            kPrefix +
+                "header is not valid JSON (offset 3 in the header): syntax error while parsing object key - "
+                "invalid string: ill-formed UTF-8 byte; expected string literal");
   EXPECT_EQ(problem(safetensors_bytes("{\"\\ud800\":{}}")),
-            kPrefix + "header is not valid JSON (offset 8 in the header): syntax error while parsing object key - "
-                      "invalid string: surrogate U+D800..U+DBFF must be followed by U+DC00..U+DFFF; expected string "
-                      "literal");
+            kPrefix +
+                "header is not valid JSON (offset 8 in the header): syntax error while parsing object key - "
+                "invalid string: surrogate U+D800..U+DBFF must be followed by U+DC00..U+DFFF; expected string "
+                "literal");
 }
 
 TEST(SafetensorsMalformedTest, NumberBeyondDouble) {
@@ -111,7 +115,8 @@ TEST(SafetensorsMalformedTest, DeepNestingIsRejectedWithoutRecursion) {
 
 TEST(SafetensorsMalformedTest, EntryNotAnObject) {
   EXPECT_EQ(problem(safetensors_bytes("{\"a\":[0,4]}")), kPrefix + "tensor 'a': entry must be an object, got an array");
-  EXPECT_EQ(problem(safetensors_bytes("{\"a\":\"F32\"}")), kPrefix + "tensor 'a': entry must be an object, got \"F32\"");
+  EXPECT_EQ(problem(safetensors_bytes("{\"a\":\"F32\"}")),
+            kPrefix + "tensor 'a': entry must be an object, got \"F32\"");
   // Long strings are cut, never inside a UTF-8 sequence (39 ASCII bytes, then two-byte characters).
   EXPECT_EQ(problem(safetensors_bytes("{\"a\":\"" + std::string(39, 'x') + "\u00e9\u00e9\"}")),
             kPrefix + "tensor 'a': entry must be an object, got \"" + std::string(39, 'x') + "...\"");
@@ -123,7 +128,8 @@ TEST(SafetensorsMalformedTest, UnknownEntryField) {
 }
 
 TEST(SafetensorsMalformedTest, MissingEntryFields) {
-  EXPECT_EQ(problem(one_tensor(R"({"shape":[2],"data_offsets":[0,8]})")), kPrefix + "tensor 'a': missing field 'dtype'");
+  EXPECT_EQ(problem(one_tensor(R"({"shape":[2],"data_offsets":[0,8]})")),
+            kPrefix + "tensor 'a': missing field 'dtype'");
   EXPECT_EQ(problem(one_tensor(R"({"dtype":"F32","data_offsets":[0,8]})")),
             kPrefix + "tensor 'a': missing field 'shape'");
   EXPECT_EQ(problem(one_tensor(R"({"dtype":"F32","shape":[2]})")),
@@ -203,8 +209,9 @@ TEST(SafetensorsMalformedTest, ReversedOffsets) {
 TEST(SafetensorsMalformedTest, OffsetsPastTheEnd) {
   EXPECT_EQ(problem(one_tensor(R"({"dtype":"F32","shape":[2],"data_offsets":[0,8]})", 7)),
             kPrefix + "tensor 'a': data_offsets [0, 8] exceed the data area (7 bytes)");
-  EXPECT_EQ(problem(one_tensor(R"({"dtype":"F32","shape":[2],"data_offsets":[18446744073709551607,18446744073709551615]})")),
-            kPrefix + "tensor 'a': data_offsets [18446744073709551607, 18446744073709551615] exceed the data area (8 bytes)");
+  EXPECT_EQ(
+      problem(one_tensor(R"({"dtype":"F32","shape":[2],"data_offsets":[18446744073709551607,18446744073709551615]})")),
+      kPrefix + "tensor 'a': data_offsets [18446744073709551607, 18446744073709551615] exceed the data area (8 bytes)");
 }
 
 TEST(SafetensorsMalformedTest, SizeMismatch) {
@@ -235,23 +242,27 @@ TEST(SafetensorsMalformedTest, Overlap) {
 
 TEST(SafetensorsMalformedTest, GapsAndTrailingBytes) {
   EXPECT_EQ(problem(one_tensor(R"({"dtype":"F32","shape":[1],"data_offsets":[4,8]})")),
-            kPrefix + "tensor 'a' starts at byte 4 of the data area, not at 0 "
-                      "(tensors must cover the data area without gaps)");
+            kPrefix +
+                "tensor 'a' starts at byte 4 of the data area, not at 0 "
+                "(tensors must cover the data area without gaps)");
   const std::string gap = R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
                           R"("b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})";
   EXPECT_EQ(problem(safetensors_bytes(gap, 12)),
-            kPrefix + "tensor 'b' starts at byte 8 of the data area, but 'a' ends at byte 4 "
-                      "(tensors must cover the data area without gaps)");
+            kPrefix +
+                "tensor 'b' starts at byte 8 of the data area, but 'a' ends at byte 4 "
+                "(tensors must cover the data area without gaps)");
   EXPECT_EQ(problem(one_tensor(R"({"dtype":"F32","shape":[1],"data_offsets":[0,4]})", 8)),
             kPrefix + "the data area has 8 bytes but the tensors cover 4 (4 trailing bytes)");
-  EXPECT_EQ(problem(safetensors_bytes("{}", 1)), kPrefix + "the data area has 1 bytes but the tensors cover 0 (1 trailing bytes)");
+  EXPECT_EQ(problem(safetensors_bytes("{}", 1)),
+            kPrefix + "the data area has 1 bytes but the tensors cover 0 (1 trailing bytes)");
 }
 
 TEST(SafetensorsMalformedTest, DuplicateNames) {
   const std::string header = R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
                              R"("a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})";
   EXPECT_EQ(problem(safetensors_bytes(header, 8)), kPrefix + "duplicate tensor name 'a'");
-  EXPECT_EQ(problem(safetensors_bytes(R"({"__metadata__":{},"__metadata__":{}})")), kPrefix + "__metadata__ appears twice");
+  EXPECT_EQ(problem(safetensors_bytes(R"({"__metadata__":{},"__metadata__":{}})")),
+            kPrefix + "__metadata__ appears twice");
 }
 
 // ---- __metadata__ ----
@@ -337,7 +348,8 @@ TEST(SafetensorsMalformedTest, FileErrorsNameThePath) {
   EXPECT_EQ(error_of([&] { st::File::open(path); }),
             path + ": tensor 'a': shape [3] x F32 needs 12 bytes, data_offsets [0, 8] hold 8");
   finetrain::testing::write_file(path, "");
-  EXPECT_EQ(error_of([&] { st::File::open(path); }), path + ": file is 0 bytes, too small for the 8-byte header length");
+  EXPECT_EQ(error_of([&] { st::File::open(path); }),
+            path + ": file is 0 bytes, too small for the 8-byte header length");
   EXPECT_EQ(error_of([&] { st::File::open(dir.path); }), dir.path + ": not a regular file");
   EXPECT_EQ(error_of([&] { st::File::open(dir / "absent.safetensors"); }),
             dir / "absent.safetensors: cannot open: No such file or directory");

@@ -175,7 +175,8 @@ TEST(SafetensorsTest, WriterMatchesTheReferenceWriterByteForByte) {
   EXPECT_EQ(read_file(dir / "a.safetensors"), le64(64) + header + data);
 
   st::save(dir / "b.safetensors", {{"attn0", values.reshape({1, 1, 2, 3})}});
-  const std::string padded = R"({"attn0":{"dtype":"F32","shape":[1,1,2,3],"data_offsets":[0,24]}})" + std::string(7, ' ');
+  const std::string padded =
+      R"({"attn0":{"dtype":"F32","shape":[1,1,2,3],"data_offsets":[0,24]}})" + std::string(7, ' ');
   EXPECT_EQ(read_file(dir / "b.safetensors"), le64(72) + padded + data);
 
   st::save(dir / "c.safetensors", {});
@@ -188,10 +189,10 @@ TEST(SafetensorsTest, WriterMatchesTheReferenceWriterByteForByte) {
 TEST(SafetensorsTest, WriterOrdersLikeTheReferenceAndKeepsEveryTensorAligned) {
   const ScratchDir dir("st-order");
   finetrain::TensorMap tensors = {
-      {"bool", at::ones({3}, at::kBool)},   {"u8", at::ones({5}, at::kByte)},    {"i8", at::ones({1}, at::kChar)},
-      {"i16", at::ones({3}, at::kShort)},   {"f16", at::ones({1}, at::kHalf)},   {"bf16", at::ones({3}, at::kBFloat16)},
-      {"i32", at::ones({1}, at::kInt)},     {"b_f32", at::ones({3})},            {"a_f32", at::ones({1})},
-      {"f64", at::ones({1}, at::kDouble)},  {"i64", at::ones({1}, at::kLong)},   {"scalar", at::ones({}, at::kShort)}};
+      {"bool", at::ones({3}, at::kBool)},  {"u8", at::ones({5}, at::kByte)},  {"i8", at::ones({1}, at::kChar)},
+      {"i16", at::ones({3}, at::kShort)},  {"f16", at::ones({1}, at::kHalf)}, {"bf16", at::ones({3}, at::kBFloat16)},
+      {"i32", at::ones({1}, at::kInt)},    {"b_f32", at::ones({3})},          {"a_f32", at::ones({1})},
+      {"f64", at::ones({1}, at::kDouble)}, {"i64", at::ones({1}, at::kLong)}, {"scalar", at::ones({}, at::kShort)}};
   const std::string path = dir / "o.safetensors";
   st::save(path, tensors, {{"k", "v"}});
 
@@ -221,18 +222,30 @@ TEST(SafetensorsTest, WriterOrdersLikeTheReferenceAndKeepsEveryTensorAligned) {
 TEST(SafetensorsTest, WriterRefusesWhatTheFormatCannotHold) {
   const ScratchDir dir("st-refuse");
   const std::string path = dir / "x.safetensors";
-  EXPECT_EQ(error_of([&] { st::save(path, {{"c", at::randn({2}, at::kComplexFloat)}}); }),
+  EXPECT_EQ(error_of([&] {
+              st::save(path, {{"c", at::randn({2}, at::kComplexFloat)}});
+            }),
             path + ": tensor 'c': tensor dtype ComplexFloat cannot be stored in safetensors");
   EXPECT_EQ(error_of([&] { st::save(path, {{"u", at::Tensor()}}); }), path + ": tensor 'u' is undefined");
-  EXPECT_EQ(error_of([&] { st::save(path, {{"__metadata__", at::ones({1})}}); }),
+  EXPECT_EQ(error_of([&] {
+              st::save(path, {{"__metadata__", at::ones({1})}});
+            }),
             path + ": '__metadata__' is not a valid tensor name");
-  EXPECT_EQ(error_of([&] { st::save(path, {{"s", at::ones({2, 2}).to_sparse()}}); }),
+  EXPECT_EQ(error_of([&] {
+              st::save(path, {{"s", at::ones({2, 2}).to_sparse()}});
+            }),
             path + ": tensor 's' is not a dense (strided) tensor; only those can be stored");
-  EXPECT_EQ(error_of([&] { st::save(path, {{"bad\xff name", at::ones({1})}}); }),
+  EXPECT_EQ(error_of([&] {
+              st::save(path, {{"bad\xff name", at::ones({1})}});
+            }),
             path + ": tensor name 'bad\\xff name' is not valid UTF-8");
-  EXPECT_EQ(error_of([&] { st::save(path, {{"w", at::ones({1})}}, {{"k", "\xc3"}}); }),
+  EXPECT_EQ(error_of([&] {
+              st::save(path, {{"w", at::ones({1})}}, {{"k", "\xc3"}});
+            }),
             path + ": metadata value '\\xc3' is not valid UTF-8");
-  EXPECT_EQ(error_of([&] { st::save(dir / "no/such/dir.safetensors", {{"w", at::ones({1})}}); }),
+  EXPECT_EQ(error_of([&] {
+              st::save(dir / "no/such/dir.safetensors", {{"w", at::ones({1})}});
+            }),
             dir / "no/such/dir.safetensors.tmp: cannot create: No such file or directory");
   EXPECT_FALSE(fs::exists(path));
 }
@@ -302,7 +315,7 @@ TEST(SafetensorsTest, WritingIntoAViewNeverChangesTheFile) {
   EXPECT_EQ(view.sum().item<float>(), 7 * 128);
   EXPECT_EQ(read_file(path), before);
   EXPECT_EQ(st::File::open(path)->tensor("a").abs().sum().item<float>(), 0);  // a new mapping sees the file
-  EXPECT_EQ(file->read("a").abs().sum().item<float>(), 0);                  // and so does read()
+  EXPECT_EQ(file->read("a").abs().sum().item<float>(), 0);                    // and so does read()
 }
 
 TEST(SafetensorsTest, UnalignedDataIsCopiedNotMisread) {

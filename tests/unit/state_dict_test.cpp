@@ -83,7 +83,8 @@ TEST(StateDictTest, StrictLoadFromACheckpointCopiesEveryTensor) {
   Net net;
   const TensorMap state = distinct_state(*net);
   st::save(dir / "w.safetensors", state);
-  const LoadReport report = finetrain::load_state(*net, TensorSource::from_checkpoint(dir / "w.safetensors"), true, "w");
+  const LoadReport report =
+      finetrain::load_state(*net, TensorSource::from_checkpoint(dir / "w.safetensors"), true, "w");
   EXPECT_TRUE(report.ok()) << report.describe();
   expect_module_equals(*net, state);
   EXPECT_TRUE(net->proj->weight.requires_grad()) << "loading keeps parameters trainable";
@@ -260,8 +261,8 @@ TEST(StateDictTest, LoadingFromACheckpointNeedsAboutOneTensorOfExtraMemory) {
   const uint64_t peak_extra = status_bytes("VmHWM") - resident;
 
   EXPECT_GT(net->named_parameters()["layer11.weight"].abs().sum().item<double>(), 0) << "the weights were loaded";
-  EXPECT_LT(peak_extra, 2 * largest + (8 << 20)) << "model " << model_bytes << " B, largest tensor " << largest
-                                                 << " B, peak extra " << peak_extra << " B";
+  EXPECT_LT(peak_extra, 2 * largest + (8 << 20))
+      << "model " << model_bytes << " B, largest tensor " << largest << " B, peak extra " << peak_extra << " B";
   RecordProperty("peak_extra_bytes", std::to_string(peak_extra));
   RecordProperty("model_bytes", std::to_string(model_bytes));
 }

@@ -71,13 +71,13 @@ class FT_SDK_API Checkpoint {
   static std::shared_ptr<const Checkpoint> open(const std::string& path);
   virtual ~Checkpoint();
 
-  virtual const std::string& path() const = 0;  // the file or index actually opened
+  virtual const std::string& path() const = 0;         // the file or index actually opened
   virtual std::vector<std::string> names() const = 0;  // sorted
   virtual bool contains(const std::string& name) const = 0;
   virtual const TensorInfo& info(const std::string& name) const = 0;
   virtual at::Tensor tensor(const std::string& name) const = 0;  // File::tensor of its shard
   virtual at::Tensor read(const std::string& name) const = 0;    // File::read of its shard
-  virtual const Metadata& metadata() const = 0;  // of the single file, or of the first shard by name
+  virtual const Metadata& metadata() const = 0;                  // of the single file, or of the first shard by name
 };
 
 // Writes tensors (any device, any dtype the format has) with optional metadata, so that the

@@ -50,8 +50,8 @@ class ShardedCheckpoint final : public Checkpoint {
         if (listed == shard_of.end())
           throw Error(fmt::format("{}: tensor '{}' is not listed in {}", file->path(), info.name, index_path));
         if (listed->second != shard)
-          throw Error(fmt::format("{}: tensor '{}' is in two shards: {} (where the index lists it) and {}",
-                                  index_path, info.name, listed->second, shard));
+          throw Error(fmt::format("{}: tensor '{}' is in two shards: {} (where the index lists it) and {}", index_path,
+                                  info.name, listed->second, shard));
         location_.emplace(info.name, Location{file.get(), &info});
       }
       if (shards_.empty()) metadata_ = file->metadata();

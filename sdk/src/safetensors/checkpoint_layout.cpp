@@ -25,7 +25,8 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 std::string listing(const std::vector<std::string>& names) {
   constexpr size_t kShown = 6;
   if (names.size() <= kShown) return fmt::format("{}", fmt::join(names, ", "));
-  return fmt::format("{}, ... ({} more)", fmt::join(names.begin(), names.begin() + kShown, ", "), names.size() - kShown);
+  return fmt::format("{}, ... ({} more)", fmt::join(names.begin(), names.begin() + kShown, ", "),
+                     names.size() - kShown);
 }
 
 std::string choose_one(const fs::path& directory, const std::vector<std::string>& candidates) {

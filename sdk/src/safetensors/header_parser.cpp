@@ -50,7 +50,8 @@ TensorInfo validate_entry(detail::RawEntry raw, uint64_t data_size, const std::s
   uint64_t nbytes = 0;
   overflow |= numel > kMaxElements || stride_span > kMaxElements;
   overflow |= __builtin_mul_overflow(numel, element_size, &nbytes);
-  if (overflow) fail_tensor(fmt::format("shape {} x {} is too large for a 64-bit size", shape_text(raw.shape), raw.dtype));
+  if (overflow)
+    fail_tensor(fmt::format("shape {} x {} is too large for a 64-bit size", shape_text(raw.shape), raw.dtype));
 
   if (raw.begin > raw.end) fail_tensor(fmt::format("data_offsets [{}, {}] are reversed", raw.begin, raw.end));
   if (raw.end > data_size)
@@ -81,10 +82,11 @@ void check_layout(std::vector<TensorInfo>& tensors, uint64_t data_size, const st
       fail(label, fmt::format("tensors '{}' and '{}' overlap (bytes [{}, {}) and [{}, {}) of the data area)",
                               previous->name, t.name, previous->begin, previous->end, t.begin, t.end));
     if (t.begin > covered)
-      fail(label, fmt::format("tensor '{}' starts at byte {} of the data area, {} (tensors must cover the data area "
-                              "without gaps)",
-                              t.name, t.begin,
-                              previous ? fmt::format("but '{}' ends at byte {}", previous->name, covered) : "not at 0"));
+      fail(label,
+           fmt::format("tensor '{}' starts at byte {} of the data area, {} (tensors must cover the data area "
+                       "without gaps)",
+                       t.name, t.begin,
+                       previous ? fmt::format("but '{}' ends at byte {}", previous->name, covered) : "not at 0"));
     covered = t.end;
     previous = &t;
   }

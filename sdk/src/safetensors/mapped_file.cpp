@@ -1,14 +1,14 @@
 // A safetensors file mapped into memory. tensor() returns views into the mapping (each keeps the
 // mapping alive), copied only when a tensor's bytes are not aligned for its dtype; read() copies
 // with pread so that one-shot loads never make the mapping's pages resident.
+#include <ATen/ops/empty.h>
+#include <ATen/ops/from_blob.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <ATen/ops/empty.h>
-#include <ATen/ops/from_blob.h>
 #include <cerrno>
 #include <cstring>
 #include <unordered_map>
@@ -97,7 +97,8 @@ class MappedFile final : public File {
     // The mapping starts on a page boundary, so the file offset decides the alignment.
     if (info.end == info.begin || file_offset % c10::elementSize(info.scalar_type) != 0) return copy_of(info);
     auto keep_alive = mapping_;
-    return at::from_blob(mapping_->bytes() + file_offset, info.shape, [keep_alive](void*) {}, options(info));
+    return at::from_blob(
+        mapping_->bytes() + file_offset, info.shape, [keep_alive](void*) {}, options(info));
   }
 
   at::Tensor read(const std::string& name) const override {
@@ -107,7 +108,8 @@ class MappedFile final : public File {
     uint64_t done = 0;
     const uint64_t total = info.end - info.begin;
     while (done < total) {
-      const ssize_t n = ::pread(fd_.get(), dst + done, total - done, static_cast<off_t>(data_offset_ + info.begin + done));
+      const ssize_t n =
+          ::pread(fd_.get(), dst + done, total - done, static_cast<off_t>(data_offset_ + info.begin + done));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
         const int err = errno;
@@ -137,7 +139,8 @@ class MappedFile final : public File {
 
   at::Tensor copy_of(const TensorInfo& info) const {
     at::Tensor out = at::empty(info.shape, options(info));
-    if (info.end > info.begin) std::memcpy(out.data_ptr(), mapping_->bytes() + data_offset_ + info.begin, info.end - info.begin);
+    if (info.end > info.begin)
+      std::memcpy(out.data_ptr(), mapping_->bytes() + data_offset_ + info.begin, info.end - info.begin);
     return out;
   }
 

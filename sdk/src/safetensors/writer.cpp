@@ -2,11 +2,11 @@
 // ComfyUI) accepts and that match its own writer byte for byte: tensors sorted by dtype (largest
 // alignment first) then name, stored contiguously from offset 0 so each is aligned for its dtype,
 // header padded with spaces to a multiple of 8 bytes.
+#include <ATen/core/Tensor.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <ATen/core/Tensor.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -31,7 +31,8 @@ int reference_rank(const std::string& dtype) {
 // Shows a name with control and non-ASCII bytes escaped, for errors about names that are not UTF-8.
 std::string escaped(const std::string& text) {
   std::string out;
-  for (unsigned char c : text) out += (c >= 0x20 && c < 0x7f) ? std::string(1, static_cast<char>(c)) : fmt::format("\\x{:02x}", c);
+  for (unsigned char c : text)
+    out += (c >= 0x20 && c < 0x7f) ? std::string(1, static_cast<char>(c)) : fmt::format("\\x{:02x}", c);
   return out;
 }
 
@@ -84,7 +85,8 @@ std::string header_text(const std::string& path, const std::vector<Entry>& entri
   }
   uint64_t offset = 0;
   for (const Entry& e : entries) {
-    header[e.name] = {{"dtype", e.dtype}, {"shape", e.tensor->sizes().vec()}, {"data_offsets", {offset, offset + e.nbytes}}};
+    header[e.name] = {
+        {"dtype", e.dtype}, {"shape", e.tensor->sizes().vec()}, {"data_offsets", {offset, offset + e.nbytes}}};
     offset += e.nbytes;
   }
   std::string text = header.dump();
@@ -113,7 +115,8 @@ void write_tensor(int fd, const Entry& e, const std::string& path) {
   try {
     cpu = e.tensor->detach().to(at::kCPU).contiguous();
   } catch (const c10::Error& error) {
-    throw Error(fmt::format("{}: tensor '{}': cannot copy to the CPU: {}", path, e.name, error.what_without_backtrace()));
+    throw Error(
+        fmt::format("{}: tensor '{}': cannot copy to the CPU: {}", path, e.name, error.what_without_backtrace()));
   }
   if (e.nbytes > 0) write_all(fd, cpu.data_ptr(), e.nbytes, path);
 }

@@ -39,8 +39,8 @@ std::string mismatch(const std::string& name, const at::Tensor& value, const at:
 }  // namespace
 
 std::string LoadReport::describe() const {
-  std::string out = fmt::format("{} missing, {} unexpected, {} mismatched", missing.size(), unexpected.size(),
-                                mismatched.size());
+  std::string out =
+      fmt::format("{} missing, {} unexpected, {} mismatched", missing.size(), unexpected.size(), mismatched.size());
   auto list = [&out](const char* title, const std::vector<std::string>& names) {
     if (names.empty()) return;
     constexpr size_t kShown = 20;

@@ -51,7 +51,7 @@ TensorSource TensorSource::renamed(const std::function<std::string(const std::st
 TensorSource TensorSource::with_prefix_removed(const std::string& prefix) const {
   return renamed([&prefix](const std::string& name) {
     return name.size() > prefix.size() && name.compare(0, prefix.size(), prefix) == 0 ? name.substr(prefix.size())
-                                                                                       : std::string();
+                                                                                      : std::string();
   });
 }
 
