@@ -1,134 +1,123 @@
 // Strict validation of a safetensors header: everything a corrupt or hostile file could get wrong
-// is checked before any tensor is touched.
+// is checked before any tensor is touched. The JSON schema is checked by header_schema.cpp; this
+// file checks what the values mean and how the tensors lie in the data area.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cstring>
 #include <limits>
-#include <nlohmann/json.hpp>
-#include <set>
+#include <tuple>
 
 #include "finetrain/error.hpp"
 #include "finetrain/safetensors.hpp"
+#include "safetensors/header_schema.hpp"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "safetensors stores the header length and all tensors little-endian; this reader assumes a little-endian host"
+#endif
 
 namespace finetrain::safetensors {
 namespace {
 
-using nlohmann::json;
-
 // The reference implementation refuses headers above 100 MB; so do we.
-constexpr uint64_t kMaxHeaderBytes = 100ull * 1000 * 1000;
+constexpr uint64_t kMaxHeaderBytes = 100'000'000;
 
 [[noreturn]] void fail(const std::string& label, const std::string& what) { throw Error(label + ": " + what); }
 
-uint64_t to_offset(const json& v, const std::string& label, const std::string& name, const char* field) {
-  if (!v.is_number_unsigned())
-    fail(label, fmt::format("tensor '{}': {} must be non-negative integers, got {}", name, field, v.dump()));
-  return v.get<uint64_t>();
+std::string shape_text(const std::vector<uint64_t>& shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
+
+TensorInfo validate_entry(detail::RawEntry raw, uint64_t data_size, const std::string& label) {
+  auto fail_tensor = [&](const std::string& what) { fail(label, fmt::format("tensor '{}': {}", raw.name, what)); };
+  TensorInfo info;
+  try {
+    info.scalar_type = scalar_type_from_dtype(raw.dtype);
+  } catch (const Error& e) {
+    fail_tensor(e.what());
+  }
+
+  // A LibTorch tensor needs its element count, and its contiguous strides (which count a zero
+  // dimension as one), to fit int64; its byte count must fit uint64.
+  constexpr uint64_t kMaxElements = std::numeric_limits<int64_t>::max();
+  uint64_t numel = 1;
+  uint64_t stride_span = 1;
+  bool overflow = false;
+  for (uint64_t dim : raw.shape) {
+    overflow |= __builtin_mul_overflow(numel, dim, &numel);
+    overflow |= __builtin_mul_overflow(stride_span, std::max<uint64_t>(dim, 1), &stride_span);
+  }
+  const uint64_t element_size = c10::elementSize(info.scalar_type);
+  uint64_t nbytes = 0;
+  overflow |= numel > kMaxElements || stride_span > kMaxElements;
+  overflow |= __builtin_mul_overflow(numel, element_size, &nbytes);
+  if (overflow)
+    fail_tensor(fmt::format("shape {} x {} is too large for a 64-bit size", shape_text(raw.shape), raw.dtype));
+
+  if (raw.begin > raw.end) fail_tensor(fmt::format("data_offsets [{}, {}] are reversed", raw.begin, raw.end));
+  if (raw.end > data_size)
+    fail_tensor(fmt::format("data_offsets [{}, {}] exceed the data area ({} bytes)", raw.begin, raw.end, data_size));
+  if (nbytes != raw.end - raw.begin)
+    fail_tensor(fmt::format("shape {} x {} needs {} bytes, data_offsets [{}, {}] hold {}", shape_text(raw.shape),
+                            raw.dtype, nbytes, raw.begin, raw.end, raw.end - raw.begin));
+
+  info.name = std::move(raw.name);
+  info.dtype = std::move(raw.dtype);
+  info.shape.assign(raw.shape.begin(), raw.shape.end());
+  info.begin = raw.begin;
+  info.end = raw.end;
+  return info;
 }
 
-TensorInfo parse_entry(const std::string& name, const json& entry, uint64_t data_size, const std::string& label) {
-  if (!entry.is_object()) fail(label, fmt::format("tensor '{}': entry must be an object, got {}", name, entry.type_name()));
-  for (const auto& [key, value] : entry.items())
-    if (key != "dtype" && key != "shape" && key != "data_offsets")
-      fail(label, fmt::format("tensor '{}': unknown field '{}'", name, key));
-  for (const char* field : {"dtype", "shape", "data_offsets"})
-    if (!entry.contains(field)) fail(label, fmt::format("tensor '{}': missing field '{}'", name, field));
-
-  TensorInfo info;
-  info.name = name;
-  if (!entry["dtype"].is_string()) fail(label, fmt::format("tensor '{}': dtype must be a string", name));
-  info.dtype = entry["dtype"].get<std::string>();
-  try {
-    info.scalar_type = scalar_type_from_dtype(info.dtype);
-  } catch (const Error& e) {
-    fail(label, fmt::format("tensor '{}': {}", name, e.what()));
+// Like the reference reader: the tensors, in offset order, must tile the data area exactly, from
+// byte 0 to its end. Overlaps would alias two tensors; gaps and trailing bytes are data nobody
+// declared, which the reference reader refuses.
+void check_layout(std::vector<TensorInfo>& tensors, uint64_t data_size, const std::string& label) {
+  std::sort(tensors.begin(), tensors.end(), [](const TensorInfo& a, const TensorInfo& b) {
+    return std::tie(a.begin, a.end, a.name) < std::tie(b.begin, b.end, b.name);
+  });
+  uint64_t covered = 0;
+  const TensorInfo* previous = nullptr;
+  for (const TensorInfo& t : tensors) {
+    if (t.begin < covered)
+      fail(label, fmt::format("tensors '{}' and '{}' overlap (bytes [{}, {}) and [{}, {}) of the data area)",
+                              previous->name, t.name, previous->begin, previous->end, t.begin, t.end));
+    if (t.begin > covered)
+      fail(label,
+           fmt::format("tensor '{}' starts at byte {} of the data area, {} (tensors must cover the data area "
+                       "without gaps)",
+                       t.name, t.begin,
+                       previous ? fmt::format("but '{}' ends at byte {}", previous->name, covered) : "not at 0"));
+    covered = t.end;
+    previous = &t;
   }
-
-  const json& shape = entry["shape"];
-  if (!shape.is_array()) fail(label, fmt::format("tensor '{}': shape must be an array", name));
-  uint64_t numel = 1;
-  for (const json& d : shape) {
-    uint64_t dim = to_offset(d, label, name, "shape entries");
-    if (dim > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-      fail(label, fmt::format("tensor '{}': dimension {} is too large", name, dim));
-    if (dim != 0 && numel > std::numeric_limits<uint64_t>::max() / dim)
-      fail(label, fmt::format("tensor '{}': shape {} overflows", name, shape.dump()));
-    numel *= dim;
-    info.shape.push_back(static_cast<int64_t>(dim));
-  }
-
-  const json& offsets = entry["data_offsets"];
-  if (!offsets.is_array() || offsets.size() != 2)
-    fail(label, fmt::format("tensor '{}': data_offsets must be [begin, end]", name));
-  info.begin = to_offset(offsets[0], label, name, "data_offsets");
-  info.end = to_offset(offsets[1], label, name, "data_offsets");
-  if (info.begin > info.end) fail(label, fmt::format("tensor '{}': data_offsets [{}, {}] are reversed", name, info.begin, info.end));
-  if (info.end > data_size)
-    fail(label, fmt::format("tensor '{}': data_offsets [{}, {}] exceed the data area ({} bytes)", name, info.begin,
-                            info.end, data_size));
-  const uint64_t element = c10::elementSize(info.scalar_type);
-  if (numel > std::numeric_limits<uint64_t>::max() / element || numel * element != info.end - info.begin)
-    fail(label, fmt::format("tensor '{}': shape {} x {} needs {} bytes, data_offsets give {}", name, shape.dump(),
-                            info.dtype, numel * element, info.end - info.begin));
-  return info;
+  if (covered != data_size)
+    fail(label, fmt::format("the data area has {} bytes but the tensors cover {} ({} trailing bytes)", data_size,
+                            covered, data_size - covered));
 }
 
 }  // namespace
 
-std::vector<TensorInfo> parse_header(const uint8_t* bytes, size_t size, Metadata* metadata, const std::string& label) {
-  if (size < 8) fail(label, fmt::format("file is {} bytes, too small for a safetensors header", size));
+Header parse_header(const uint8_t* bytes, size_t size, const std::string& label) {
+  if (size < 8) fail(label, fmt::format("file is {} bytes, too small for the 8-byte header length", size));
   uint64_t header_len = 0;
-  std::memcpy(&header_len, bytes, 8);  // little-endian on every platform we build for
+  std::memcpy(&header_len, bytes, 8);
   if (header_len == 0) fail(label, "header length is 0");
-  if (header_len > kMaxHeaderBytes) fail(label, fmt::format("header length {} exceeds the 100 MB limit", header_len));
+  if (header_len > kMaxHeaderBytes)
+    fail(label, fmt::format("header length {} exceeds the limit of {} bytes", header_len, kMaxHeaderBytes));
   if (header_len > size - 8)
-    fail(label, fmt::format("header length {} exceeds the file ({} bytes after the length field)", header_len, size - 8));
-  const uint64_t data_size = size - 8 - header_len;
+    fail(label, fmt::format("header length {} exceeds the {} bytes after the length field", header_len, size - 8));
 
-  // Duplicate top-level keys are legal JSON but ambiguous tensors: catch them while parsing.
-  std::set<std::string> seen;
-  auto on_event = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (depth == 1 && event == json::parse_event_t::key) {
-      const auto& key = parsed.get_ref<const std::string&>();
-      if (!seen.insert(key).second) fail(label, fmt::format("duplicate tensor name '{}'", key));
-    }
-    return true;
-  };
-  json header;
-  try {
-    const char* begin = reinterpret_cast<const char*>(bytes + 8);
-    header = json::parse(begin, begin + header_len, on_event);
-  } catch (const json::exception& e) {
-    fail(label, fmt::format("header is not valid JSON: {}", e.what()));
-  }
-  if (!header.is_object()) fail(label, fmt::format("header must be a JSON object, got {}", header.type_name()));
+  const char* text = reinterpret_cast<const char*>(bytes + 8);
+  detail::RawHeader raw = detail::read_header_json(text, text + header_len, label);
 
-  std::vector<TensorInfo> tensors;
-  for (const auto& [name, entry] : header.items()) {
-    if (name == "__metadata__") {
-      if (!entry.is_object()) fail(label, "__metadata__ must be an object of strings");
-      for (const auto& [k, v] : entry.items()) {
-        if (!v.is_string()) fail(label, fmt::format("__metadata__ value of '{}' must be a string, got {}", k, v.type_name()));
-        if (metadata) (*metadata)[k] = v.get<std::string>();
-      }
-      continue;
-    }
-    tensors.push_back(parse_entry(name, entry, data_size, label));
-  }
-
-  // Overlapping byte ranges would alias two tensors onto the same bytes.
-  std::vector<const TensorInfo*> by_offset;
-  for (const auto& t : tensors) by_offset.push_back(&t);
-  std::sort(by_offset.begin(), by_offset.end(), [](auto* a, auto* b) { return a->begin < b->begin; });
-  for (size_t i = 1; i < by_offset.size(); ++i)
-    if (by_offset[i]->begin < by_offset[i - 1]->end)
-      fail(label, fmt::format("tensors '{}' and '{}' overlap (bytes [{}, {}) and [{}, {}))", by_offset[i - 1]->name,
-                              by_offset[i]->name, by_offset[i - 1]->begin, by_offset[i - 1]->end, by_offset[i]->begin,
-                              by_offset[i]->end));
-  // File order = offset order: what a reader streaming the file would see.
-  std::sort(tensors.begin(), tensors.end(), [](const auto& a, const auto& b) { return a.begin < b.begin; });
-  return tensors;
+  Header header;
+  header.metadata = std::move(raw.metadata);
+  header.data_offset = 8 + header_len;
+  const uint64_t data_size = size - header.data_offset;
+  header.tensors.reserve(raw.entries.size());
+  for (auto& entry : raw.entries) header.tensors.push_back(validate_entry(std::move(entry), data_size, label));
+  check_layout(header.tensors, data_size, label);
+  return header;
 }
 
 }  // namespace finetrain::safetensors
