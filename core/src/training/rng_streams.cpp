@@ -10,7 +10,7 @@
 namespace finetrain::host {
 namespace {
 
-at::Tensor get_state(const at::Generator& g) {
+at::Tensor get_state(at::Generator g) {
   std::lock_guard<std::mutex> lock(g.mutex());
   return g.get_state();
 }
