@@ -33,6 +33,8 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   app.require_subcommand(1);
   add_plugins_command(app, state);
+  add_attention_command(app, state);
+  add_bench_command(app, state);
 
   app.parse_complete_callback([&state] {
     spdlog::set_level(spdlog::level::from_str(state.log_level));

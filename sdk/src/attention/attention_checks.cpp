@@ -59,7 +59,7 @@ AttentionCheck no_gqa() {
 
 AttentionCheck mask_kind_not(MaskKind kind) {
   return {fmt::format("mask kind is not {}", to_string(kind)), [kind](const AttentionProblem& p) {
-            return p.mask == kind ? fmt::format("got a {} mask", to_string(kind)) : std::string();
+            return p.mask == kind ? fmt::format("got {}", to_string(kind)) : std::string();
           }};
 }
 
@@ -71,7 +71,7 @@ AttentionCheck head_dim_at_most(int64_t max_dim) {
 
 AttentionCheck not_causal_with_mask() {
   return {"not causal together with an explicit mask", [](const AttentionProblem& p) {
-            return p.causal && p.mask != MaskKind::None ? fmt::format("causal with a {} mask", to_string(p.mask))
+            return p.causal && p.mask != MaskKind::None ? fmt::format("got causal and mask kind {}", to_string(p.mask))
                                                         : std::string();
           }};
 }
