@@ -2,27 +2,42 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "finetrain/attention_checks.hpp"
 
 namespace finetrain::host {
 
 std::string backend_list_table(const AttentionRegistry& registry, const std::map<std::string, std::string>& origins) {
-  std::string out = fmt::format("{:<12} {:>8}  {:<22} {}\n", "NAME", "PRIORITY", "FROM", "CHECKS");
-  const std::string indent(12 + 1 + 8 + 2 + 22 + 1, ' ');
+  struct Row {
+    std::string name, from;
+    int priority;
+    std::vector<std::string> checks;
+  };
+  std::vector<Row> rows;
+  size_t name_width = 4, from_width = 4;
   for (const auto& backend : registry.backends()) {
-    const std::string name = backend->name();
-    auto origin = origins.find(name);
-    std::string from = origin == origins.end() ? "built-in" : "plugin " + origin->second;
-    std::vector<std::string> lines;
+    Row row{backend->name(), "built-in", backend->priority(), {}};
+    if (auto origin = origins.find(row.name); origin != origins.end()) row.from = "plugin " + origin->second;
     if (const AttentionCheckList* list = capability<AttentionCheckList>(*backend)) {
       for (const AttentionCheck& check : list->checks())
-        lines.push_back(check.auto_only ? "[auto only] " + check.name : check.name);
-      if (lines.empty()) lines.push_back("(none: accepts every problem)");
+        row.checks.push_back(check.auto_only ? "[auto only] " + check.name : check.name);
+      if (row.checks.empty()) row.checks.push_back("(none: accepts every problem)");
     } else {
-      lines.push_back("(the backend does not list its checks)");
+      row.checks.push_back("(the backend does not list its checks)");
     }
-    out += fmt::format("{:<12} {:>8}  {:<22} {}\n", name, backend->priority(), from, lines[0]);
-    for (size_t i = 1; i < lines.size(); ++i) out += indent + lines[i] + "\n";
+    name_width = std::max(name_width, row.name.size());
+    from_width = std::max(from_width, row.from.size());
+    rows.push_back(std::move(row));
+  }
+  auto line = [&](const std::string& name, const std::string& priority, const std::string& from,
+                  const std::string& check) {
+    return fmt::format("{:<{}}  {:>8}  {:<{}}  {}\n", name, name_width, priority, from, from_width, check);
+  };
+  std::string out = line("NAME", "PRIORITY", "FROM", "CHECKS");
+  for (const Row& row : rows) {
+    out += line(row.name, std::to_string(row.priority), row.from, row.checks[0]);
+    for (size_t i = 1; i < row.checks.size(); ++i) out += line("", "", "", row.checks[i]);
   }
   return out;
 }
