@@ -12,6 +12,7 @@
 #include <ATen/ops/rand.h>
 #include <ATen/ops/randn.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <torch/csrc/autograd/autograd.h>
 

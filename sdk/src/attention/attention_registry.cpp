@@ -1,6 +1,7 @@
 // The process-wide attention registry: backends, the policy in force and its live switching,
 // per-backend call counts, and problem recording for `finetrain attention explain`.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>

@@ -57,7 +57,7 @@ class ChunkedAttentionFunction : public torch::autograd::Function<ChunkedAttenti
 
 // A CPU whose bf16 matmul is at least as fast as fp32: LibTorch >= 2 routes CPU bf16 GEMM to
 // oneDNN, which is fast with AVX512-BF16 (or AMX, which implies it). Elsewhere (e.g. LibTorch
-// 1.13's generic loop: ~5 GFLOP/s against ~80 in fp32 on a Zen 3 core) fp32 blocks win.
+// 1.13's generic loop: 3-5 GFLOP/s against 20-80 in fp32 on a Zen 3 core) fp32 blocks win.
 bool cpu_has_fast_bf16_matmul() {
 #if FT_TORCH_AT_LEAST(2, 0) && (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
   static const bool fast = __builtin_cpu_supports("avx512bf16");
