@@ -28,7 +28,7 @@ TEST(AttentionCli, BenchReportsTimeAndAnHonestPeakPerBackend) {
                         &out, 300),
             0)
       << out;
-  EXPECT_NE(out.find("B=1 H=4 L=2048 D=64, forward"), std::string::npos) << out;
+  EXPECT_NE(out.find("B=1 H=4 L=2048 D=64, forward, dtypes float32"), std::string::npos) << out;
   EXPECT_NE(out.find("threads 1"), std::string::npos) << out;
   EXPECT_NE(out.find("BLAS: "), std::string::npos) << out;
   std::smatch math, chunked;

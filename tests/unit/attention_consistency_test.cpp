@@ -204,3 +204,44 @@ TEST(AttentionConsistency, ChunkedRefusesDoubleBackward) {
     EXPECT_NE(std::string(e.what()).find("no double backward"), std::string::npos) << e.what();
   }
 }
+
+TEST(AttentionConsistency, ChunkedIsExactInFloat64) {
+  // In float64 the block decomposition itself must not cost accuracy: forward and all gradients
+  // agree with math to ~1e-12 on a GQA + causal + boolean-mask problem spanning many blocks.
+  Cell cell{MaskKind::Boolean, 2, true, 53, 37, 16, at::kDouble};
+  Inputs in = make_inputs(cell, 11);
+  ChunkedAttentionOptions small;
+  small.query_block = 7;
+  small.key_block = 5;
+  AttentionProblem p = make_attention_problem(in.q, in.k, in.v, in.mask, 0.2, true);
+  Result want = run(*attention_registry().find("math"), in, p);
+  Result got = run(*make_chunked_attention(small), in, p);
+  const Tolerance exact{1e-12, 1e-10};
+  EXPECT_LE(exact.excess(got.out, want.out), 0.0);
+  EXPECT_LE(exact.excess(got.dq, want.dq), 0.0);
+  EXPECT_LE(exact.excess(got.dk, want.dk), 0.0);
+  EXPECT_LE(exact.excess(got.dv, want.dv), 0.0);
+}
+
+TEST(AttentionConsistency, ChunkedRunsFloat16OnCpu) {
+  // chunked accepts float16 on CPU even where LibTorch has no CPU half matmul (its blocks run in
+  // float32). Reference: math in float32 on the same float16-rounded inputs.
+  Cell cell{MaskKind::Additive, 2, false, 37, 53, 16, at::kHalf};
+  Inputs in = make_inputs(cell, 12);
+  auto chunked = attention_registry().find("chunked");
+  AttentionProblem p = make_attention_problem(in.q, in.k, in.v, in.mask, std::nullopt, false);
+  std::string why;
+  ASSERT_TRUE(chunked->supports(p, &why)) << why;
+  Result got = run(*chunked, in, p);
+  EXPECT_EQ(got.out.scalar_type(), at::kHalf);
+  EXPECT_EQ(got.dq.scalar_type(), at::kHalf);
+  Inputs in32{in.q.to(at::kFloat), in.k.to(at::kFloat), in.v.to(at::kFloat), in.mask, in.grad_out.to(at::kFloat)};
+  AttentionProblem p32 = p;
+  p32.dtype = at::kFloat;
+  Result want = run(*attention_registry().find("math"), in32, p32);
+  const Tolerance half{0, 0, 5e-3};  // relative RMS; float16 has a 2^-11 ulp
+  EXPECT_LE(half.excess(got.out, want.out), 0.0);
+  EXPECT_LE(half.excess(got.dq, want.dq), 0.0);
+  EXPECT_LE(half.excess(got.dk, want.dk), 0.0);
+  EXPECT_LE(half.excess(got.dv, want.dv), 0.0);
+}

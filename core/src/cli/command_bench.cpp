@@ -3,6 +3,7 @@
 // (backend, dtype) case runs in a fresh child process of this executable, so its peak memory
 // is its own and not what an earlier case left in the allocator.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/version.h>
 
 #include <CLI/CLI.hpp>
@@ -94,11 +95,11 @@ void run_bench(CliState& state, BenchAttentionArgs& a) {
     for (const auto& b : registry.backends()) a.backends.push_back(b->name());
   const int threads = a.threads > 0 ? a.threads : host::available_cpus();
   std::cout << fmt::format(
-      "attention benchmark: B={} H={} L={} D={}, {}, best and median of {} timed runs after 1 warm-up\n"
+      "attention benchmark: B={} H={} L={} D={}, {}, dtypes {}, best and median of {} timed runs after 1 warm-up\n"
       "LibTorch {} | threads {} | CPU {}\nBLAS: {}\n"
       "peak = VmHWM after the runs - VmRSS before them (inputs allocated, BLAS warmed up), one process per case\n\n",
       a.shape.batch, a.shape.heads, a.shape.seq_len, a.shape.head_dim,
-      a.shape.backward ? "forward+backward" : "forward", a.shape.repeats, TORCH_VERSION, threads, host::cpu_model(),
+      a.shape.backward ? "forward+backward" : "forward", fmt::join(a.dtypes, ", "), a.shape.repeats, TORCH_VERSION, threads, host::cpu_model(),
       host::blas_description());
   std::cout << fmt::format("{:<9} {:<12} {:>10} {:>10} {:>10}\n", "DTYPE", "BACKEND", "BEST ms", "MEDIAN ms",
                            "PEAK MiB")
