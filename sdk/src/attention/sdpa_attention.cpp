@@ -1,6 +1,12 @@
 // `sdpa`: LibTorch's scaled-dot-product attention op, through the version shim. What it really
 // is depends on the linked LibTorch: 1.13 and 2.0 run an unfused composite on CPU (1.13: CUDA
 // flash only without grad), 2.1+ has a fused flash CPU kernel; the checks below say so.
+//
+// Probed on LibTorch 1.13 (CPU): a bool mask means True = attend, a floating mask is added to the
+// scaled scores, is_causal masks with tril(ones(Lq, Lkv)) (top-left, as our problem defines it),
+// is_causal together with attn_mask throws, q and k heads that differ fail to broadcast (unless
+// Hkv == 1), the scale is fixed at 1/sqrt(D) (applied as D^-1/4 on q and on k), and bf16 inputs get
+// a bf16 softmax. The consistency test holds it to `math` on every cell it accepts.
 #include <fmt/format.h>
 #include <torch/version.h>
 
