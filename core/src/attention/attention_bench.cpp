@@ -9,6 +9,7 @@
 #include <malloc.h>
 #include <fmt/format.h>
 #include <sched.h>
+#include <sys/resource.h>
 #include <torch/csrc/autograd/autograd.h>
 
 #include <chrono>
@@ -30,6 +31,13 @@ int64_t status_bytes(const std::string& key) {
   while (std::getline(status, line))
     if (line.rfind(key + ":", 0) == 0) return std::stoll(line.substr(key.size() + 1)) * 1024;
   return -1;
+}
+
+double process_cpu_ms() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto ms = [](const timeval& t) { return t.tv_sec * 1e3 + t.tv_usec / 1e3; };
+  return ms(usage.ru_utime) + ms(usage.ru_stime);
 }
 
 // Sets VmHWM to the current RSS (Linux >= 4.0).
@@ -74,11 +82,13 @@ AttentionBenchResult measure_attention_case(const AttentionBenchCase& c) {
     const int64_t baseline = status_bytes("VmRSS");
     const bool reset = reset_high_water_mark();
     run_once();  // warm-up, included in the peak
+    const double cpu_start = process_cpu_ms();
     for (int i = 0; i < c.repeats; ++i) {
       auto start = std::chrono::steady_clock::now();
       run_once();
       r.times_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     }
+    r.cpu_ms = (process_cpu_ms() - cpu_start) / c.repeats;
     if (reset) r.peak_bytes = status_bytes("VmHWM") - baseline;
   } catch (const std::exception& e) {
     r.error = e.what();
@@ -87,13 +97,18 @@ AttentionBenchResult measure_attention_case(const AttentionBenchCase& c) {
 }
 
 nlohmann::json to_json(const AttentionBenchResult& r) {
-  return {{"error", r.error}, {"times_ms", r.times_ms}, {"peak_bytes", r.peak_bytes}, {"threads", r.threads}};
+  return {{"error", r.error},
+          {"times_ms", r.times_ms},
+          {"cpu_ms", r.cpu_ms},
+          {"peak_bytes", r.peak_bytes},
+          {"threads", r.threads}};
 }
 
 AttentionBenchResult bench_result_from_json(const nlohmann::json& j) {
   AttentionBenchResult r;
   r.error = j.at("error").get<std::string>();
   r.times_ms = j.at("times_ms").get<std::vector<double>>();
+  r.cpu_ms = j.at("cpu_ms").get<double>();
   r.peak_bytes = j.at("peak_bytes").get<int64_t>();
   r.threads = j.at("threads").get<int>();
   return r;

@@ -22,7 +22,8 @@ struct AttentionBenchCase {
 
 struct AttentionBenchResult {
   std::string error;              // why the case did not run (a refusal, or a failure); empty when measured
-  std::vector<double> times_ms;   // one per timed run
+  std::vector<double> times_ms;   // wall time, one per timed run
+  double cpu_ms = 0;              // process CPU time (user + system, all threads) per timed run
   // Peak RSS increase: VmHWM after the warm-up and timed runs minus VmRSS just before them, with
   // the inputs allocated, thread pool and BLAS warmed up, and VmHWM reset (/proc/self/clear_refs).
   // -1 when the kernel refused the reset (the high-water mark would include start-up).

@@ -69,7 +69,8 @@ std::string result_row(const std::string& dtype, const std::string& backend, con
   std::vector<double> t = r.times_ms;
   std::sort(t.begin(), t.end());
   std::string peak = r.peak_bytes < 0 ? "n/a" : fmt::format("{:.1f}", r.peak_bytes / (1024.0 * 1024.0));
-  return fmt::format("{:<9} {:<12} {:>10.1f} {:>10.1f} {:>10}\n", dtype, backend, t.front(), t[t.size() / 2], peak);
+  return fmt::format("{:<9} {:<12} {:>10.1f} {:>10.1f} {:>10.1f} {:>10}\n", dtype, backend, t.front(), t[t.size() / 2],
+                     r.cpu_ms, peak);
 }
 
 void run_bench(CliState& state, BenchAttentionArgs& a) {
@@ -97,12 +98,13 @@ void run_bench(CliState& state, BenchAttentionArgs& a) {
   std::cout << fmt::format(
       "attention benchmark: B={} H={} L={} D={}, {}, dtypes {}, best and median of {} timed runs after 1 warm-up\n"
       "LibTorch {} | threads {} | CPU {}\nBLAS: {}\n"
+      "CPU = process CPU time per run, all threads (robust to other load; wall times are not)\n"
       "peak = VmHWM after the runs - VmRSS before them (inputs allocated, BLAS warmed up), one process per case\n\n",
       a.shape.batch, a.shape.heads, a.shape.seq_len, a.shape.head_dim,
       a.shape.backward ? "forward+backward" : "forward", fmt::join(a.dtypes, ", "), a.shape.repeats, TORCH_VERSION, threads, host::cpu_model(),
       host::blas_description());
-  std::cout << fmt::format("{:<9} {:<12} {:>10} {:>10} {:>10}\n", "DTYPE", "BACKEND", "BEST ms", "MEDIAN ms",
-                           "PEAK MiB")
+  std::cout << fmt::format("{:<9} {:<12} {:>10} {:>10} {:>10} {:>10}\n", "DTYPE", "BACKEND", "BEST ms", "MEDIAN ms",
+                           "CPU ms", "PEAK MiB")
             << std::flush;
   for (const std::string& dtype : a.dtypes) {
     for (const std::string& backend : a.backends) {
