@@ -69,11 +69,8 @@ class FT_SDK_API AttentionRegistry {
   std::shared_ptr<AttentionBackend> find(const std::string& name) const;
   std::string available_names() const;  // "auto, sdpa, chunked, math", for error messages
 
-  // Throws finetrain::Error when a name in `policy` is neither "auto" nor registered, listing the
-  // available ones.
-  void validate(const AttentionPolicy& policy) const;
-
-  // The policy in force, and a request to change it at the next step boundary (validated now).
+  // The policy in force, and a request to change it at the next step boundary. Throws
+  // finetrain::Error at once when a name is neither "auto" nor registered, listing the available ones.
   AttentionPolicy policy() const;
   void request_policy(AttentionPolicy policy);
   // Applies a pending request; returns true and logs "attention: <old> -> <new> at step N" when

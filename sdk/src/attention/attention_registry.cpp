@@ -125,11 +125,6 @@ std::string AttentionRegistry::available_names() const {
   return state_->names_locked();
 }
 
-void AttentionRegistry::validate(const AttentionPolicy& policy) const {
-  std::lock_guard<std::mutex> lock(state_->mutex);
-  state_->validate_locked(policy);
-}
-
 AttentionPolicy AttentionRegistry::policy() const { return state_->current()->policy; }
 
 void AttentionRegistry::request_policy(AttentionPolicy policy) {

@@ -1,6 +1,8 @@
 #include "attention/chunked_attention_kernel.hpp"
 
 #include <ATen/ExpandUtils.h>
+#include <ATen/Parallel.h>
+#include <ATen/ThreadLocalState.h>
 #include <ATen/ops/arange.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/full.h>
@@ -12,6 +14,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <vector>
 
 namespace finetrain {
 namespace {
@@ -24,7 +27,7 @@ constexpr double kMinusInf = -std::numeric_limits<double>::infinity();
 class Geometry {
  public:
   Geometry(const at::Tensor& q, const at::Tensor& k)
-      : B_(q.size(0)), Hq_(q.size(1)), Hkv_(k.size(1)), G_(q.size(1) / k.size(1)), D_(q.size(3)) {}
+      : B_(q.size(0)), Hq_(q.size(1)), Hkv_(k.size(1)), G_(q.size(1) / k.size(1)) {}
 
   // [B, Hq, L, ...] rows [i0, i0+n) -> [B, Hkv, G*n, ...] (copies only the block when needed).
   at::Tensor fold(const at::Tensor& x, int64_t i0, int64_t n) const {
@@ -43,7 +46,7 @@ class Geometry {
   }
 
  private:
-  int64_t B_, Hq_, Hkv_, G_, D_;
+  int64_t B_, Hq_, Hkv_, G_;
 };
 
 // The mask as 4-D (leading broadcast dimensions made explicit; a view).
@@ -88,6 +91,55 @@ at::Tensor score_tile(const Geometry& g, const at::Tensor& qb, const at::Tensor&
   return s;
 }
 
+// Query blocks of at most config.query_block rows, but small enough that every intra-op thread
+// gets at least one block.
+int64_t query_block_rows(const ChunkedAttentionConfig& config, const at::Tensor& q) {
+  const int64_t Lq = q.size(2);
+  const int64_t threads = q.device().is_cpu() ? at::get_num_threads() : 1;
+  return std::max<int64_t>(1, std::min(config.query_block, (Lq + threads - 1) / threads));
+}
+
+// Runs fn(block) for every query block. On CPU the blocks are spread over the intra-op threads,
+// one whole block per call: the ATen ops and BLAS calls inside then run single-threaded (neither
+// nests), which avoids one parallel region per small op. Blocks are handed out in zigzag order
+// (0, N-1, 1, N-2, ...) so that under causal masking each thread's contiguous share mixes short
+// and long rows. Elsewhere (one device stream) the blocks run in order.
+template <class F>
+void for_each_query_block(const at::Tensor& q, int64_t blocks, const F& fn) {
+  if (!q.device().is_cpu()) {
+    for (int64_t b = 0; b < blocks; ++b) fn(b);
+    return;
+  }
+  const at::ThreadLocalState caller;  // grad mode, inference mode, ... of the calling thread
+  at::parallel_for(0, blocks, 1, [&](int64_t begin, int64_t end) {
+    at::ThreadLocalStateGuard guard(caller);
+    for (int64_t i = begin; i < end; ++i) fn(i % 2 == 0 ? i / 2 : blocks - 1 - i / 2);
+  });
+}
+
+// A per-thread accumulator (zeros on first use) for gradients that several query blocks add to.
+class PerThreadSum {
+ public:
+  PerThreadSum(c10::IntArrayRef sizes, at::TensorOptions options, bool shared_by_threads)
+      : sizes_(sizes.vec()), options_(options), parts_(shared_by_threads ? at::get_num_threads() : 1) {}
+  at::Tensor& mine() {
+    at::Tensor& part = parts_[parts_.size() == 1 ? 0 : at::get_thread_num()];
+    if (!part.defined()) part = at::zeros(sizes_, options_);
+    return part;
+  }
+  at::Tensor total() const {
+    at::Tensor sum = at::zeros(sizes_, options_);
+    for (const at::Tensor& part : parts_)
+      if (part.defined()) sum.add_(part);
+    return sum;
+  }
+
+ private:
+  std::vector<int64_t> sizes_;
+  at::TensorOptions options_;
+  std::vector<at::Tensor> parts_;
+};
+
 }  // namespace
 
 ChunkedForward chunked_attention_forward(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
@@ -96,12 +148,13 @@ ChunkedForward chunked_attention_forward(const at::Tensor& q, const at::Tensor& 
   const int64_t Lq = q.size(2), Lkv = k.size(2);
   const at::Tensor mask4 = as_4d(mask);
   const auto accum = q.options().dtype(config.accum_dtype);
+  const int64_t rows = query_block_rows(config, q);
 
   ChunkedForward result;
   result.out = at::empty(q.sizes(), q.options());
   result.lse = at::empty({q.size(0), q.size(1), Lq}, accum);
-  for (int64_t i0 = 0; i0 < Lq; i0 += config.query_block) {
-    const int64_t n = std::min(config.query_block, Lq - i0);
+  for_each_query_block(q, (Lq + rows - 1) / rows, [&](int64_t block) {
+    const int64_t i0 = block * rows, n = std::min(rows, Lq - i0);
     const at::Tensor qb = g.fold(q, i0, n).to(config.matmul_dtype);
     // Online softmax: running row max, running sum of exp(score - max), unnormalised output.
     at::Tensor row_max = at::full({qb.size(0), qb.size(1), qb.size(2)}, kMinusInf, accum);
@@ -126,7 +179,7 @@ ChunkedForward chunked_attention_forward(const at::Tensor& q, const at::Tensor& 
     at::Tensor out_block = acc.div_(row_sum.unsqueeze(-1));
     result.out.narrow(2, i0, n).copy_(g.unfold(out_block, n));
     result.lse.narrow(2, i0, n).copy_(g.unfold(safe_max.add(row_sum.log()).unsqueeze(-1), n).squeeze(-1));
-  }
+  });
   return result;
 }
 
@@ -138,46 +191,57 @@ ChunkedGradients chunked_attention_backward(const at::Tensor& grad_out, const at
   const int64_t Lq = q.size(2), Lkv = k.size(2);
   const at::Tensor mask4 = as_4d(mask);
   const auto accum = q.options().dtype(config.accum_dtype);
+  const int64_t rows = query_block_rows(config, q);
+  const bool threaded = q.device().is_cpu();
 
   // dS = P * (dP - delta) with delta_i = sum_d dO_id O_id (the softmax Jacobian's row term).
   const at::Tensor delta = grad_out.to(config.accum_dtype).mul(out.to(config.accum_dtype)).sum(-1);
+  // Query blocks own disjoint rows of dq (and of a mask gradient with a query dimension); dk, dv
+  // and a mask gradient broadcast over queries collect from every block: one partial per thread.
   at::Tensor dq = at::empty(q.sizes(), accum);
-  at::Tensor dk = at::zeros(k.sizes(), accum);
-  at::Tensor dv = at::zeros(v.sizes(), accum);
-  at::Tensor dmask4 = want_mask_grad ? at::zeros(mask4.sizes(), accum) : at::Tensor();
+  PerThreadSum dk(k.sizes(), accum, threaded), dv(v.sizes(), accum, threaded);
+  const bool mask_rows_shared = want_mask_grad && mask4.size(2) == 1;
+  at::Tensor dmask_rows = want_mask_grad && !mask_rows_shared ? at::zeros(mask4.sizes(), accum) : at::Tensor();
+  PerThreadSum dmask_shared(mask_rows_shared ? mask4.sizes() : c10::IntArrayRef{}, accum, threaded);
 
-  for (int64_t i0 = 0; i0 < Lq; i0 += config.query_block) {
-    const int64_t n = std::min(config.query_block, Lq - i0);
+  for_each_query_block(q, (Lq + rows - 1) / rows, [&](int64_t block) {
+    const int64_t i0 = block * rows, n = std::min(rows, Lq - i0);
     const at::Tensor qb = g.fold(q, i0, n).to(config.matmul_dtype);
     const at::Tensor dob = g.fold(grad_out, i0, n).to(config.matmul_dtype);
     const at::Tensor lse_b = g.fold(lse, i0, n).unsqueeze(-1);
     const at::Tensor delta_b = g.fold(delta, i0, n).unsqueeze(-1);
     at::Tensor dqb = at::zeros({qb.size(0), qb.size(1), qb.size(2), qb.size(3)}, accum);
+    at::Tensor& dk_part = dk.mine();
+    at::Tensor& dv_part = dv.mine();
     const int64_t end = key_end(config, Lkv, i0, n);
     for (int64_t j0 = 0; j0 < end; j0 += config.key_block) {
       const int64_t m = std::min(config.key_block, end - j0);
       const at::Tensor kb = k.narrow(2, j0, m).to(config.matmul_dtype);
       const at::Tensor vb = v.narrow(2, j0, m).to(config.matmul_dtype);
       at::Tensor p = score_tile(g, qb, kb, mask4, i0, n, j0, m, config).sub_(lse_b).exp_();
-      dv.narrow(2, j0, m).add_(at::matmul(p.transpose(-2, -1).to(config.matmul_dtype), dob).to(config.accum_dtype));
+      dv_part.narrow(2, j0, m).add_(
+          at::matmul(p.transpose(-2, -1).to(config.matmul_dtype), dob).to(config.accum_dtype));
       at::Tensor dp = at::matmul(dob, vb.transpose(-2, -1)).to(config.accum_dtype);
       at::Tensor ds = p.mul_(dp.sub_(delta_b));  // gradient w.r.t. the scaled, masked scores
       if (want_mask_grad) {
-        at::Tensor target = mask_block(dmask4, i0, n, j0, m);
+        at::Tensor target = mask_block(mask_rows_shared ? dmask_shared.mine() : dmask_rows, i0, n, j0, m);
         target.add_(at::sum_to(g.tile4(ds, n), target.sizes()));
       }
       const at::Tensor ds_mm = ds.mul_(config.scale).to(config.matmul_dtype);
       dqb.add_(at::matmul(ds_mm, kb).to(config.accum_dtype));
-      dk.narrow(2, j0, m).add_(at::matmul(ds_mm.transpose(-2, -1), qb).to(config.accum_dtype));
+      dk_part.narrow(2, j0, m).add_(at::matmul(ds_mm.transpose(-2, -1), qb).to(config.accum_dtype));
     }
     dq.narrow(2, i0, n).copy_(g.unfold(dqb, n));
-  }
+  });
 
   ChunkedGradients grads;
   grads.dq = dq.to(q.scalar_type());
-  grads.dk = dk.to(k.scalar_type());
-  grads.dv = dv.to(v.scalar_type());
-  if (want_mask_grad) grads.dmask = dmask4.view(mask.sizes()).to(mask.scalar_type());
+  grads.dk = dk.total().to(k.scalar_type());
+  grads.dv = dv.total().to(v.scalar_type());
+  if (want_mask_grad) {
+    at::Tensor dmask4 = mask_rows_shared ? dmask_shared.total() : dmask_rows;
+    grads.dmask = dmask4.view(mask.sizes()).to(mask.scalar_type());
+  }
   return grads;
 }
 
