@@ -92,8 +92,9 @@ TEST(AttentionPlugin, RefusalsCarryThePluginsReasonAndChecksAreListed) {
 
 TEST(AttentionPlugin, AttentionListShowsPluginBackends) {
   std::string out;
-  int rc = finetrain::testing::run_command(finetrain::testing::finetrain_executable() + " --plugin-path " FT_TEST_ATTENTION_PLUGIN_DIR
-                                " attention list", &out, 60);
+  const std::string command =
+      finetrain::testing::finetrain_executable() + " --plugin-path " FT_TEST_ATTENTION_PLUGIN_DIR " attention list";
+  int rc = finetrain::testing::run_command(command, &out, 60);
   ASSERT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("float64-reference"), std::string::npos) << out;
   EXPECT_NE(out.find("plugin test-attention"), std::string::npos) << out;

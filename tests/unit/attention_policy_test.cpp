@@ -323,7 +323,8 @@ TEST(AttentionHandleTest, BadShapesAreClearErrors) {
                 .find("k must be [B, Hkv, Lkv, D] (4-D), got shape [4, 8, 16]"),
             std::string::npos);
   at::Tensor k = at::randn({1, 4, 8, 16});
-  EXPECT_NE(error_of([&] { attn(q, k, k, at::zeros({3, 8})); }).find("mask must broadcast to [B, Hq, Lq, Lkv] = [1, 4, 8, 8]"),
+  EXPECT_NE(error_of([&] { attn(q, k, k, at::zeros({3, 8})); })
+                .find("mask must broadcast to [B, Hq, Lq, Lkv] = [1, 4, 8, 8]"),
             std::string::npos);
   EXPECT_NE(error_of([&] { attn(q, k, k, at::zeros({8, 8}, at::kInt)); }).find("mask must be bool"), std::string::npos);
   EXPECT_NE(error_of([&] { attn(q, k.to(at::kDouble), k); }).find("share one dtype"), std::string::npos);
@@ -337,7 +338,8 @@ TEST(AttentionChecks, RefusalsNameTheCheckAndWhatWasFound) {
   p.D = 256;
   p.mask = MaskKind::Additive;
   p.causal = true;
-  EXPECT_EQ(first_refusal({dtype_in({at::kFloat, at::kBFloat16})}, p, false), "dtype in {float32, bfloat16}: got float64");
+  EXPECT_EQ(first_refusal({dtype_in({at::kFloat, at::kBFloat16})}, p, false),
+            "dtype in {float32, bfloat16}: got float64");
   EXPECT_EQ(first_refusal({device_type_in({c10::DeviceType::CUDA})}, p, false), "device is cuda: got cpu");
   EXPECT_EQ(first_refusal({no_gqa()}, p, false), "no GQA (k/v heads == q heads): Hq=8 Hkv=2");
   EXPECT_EQ(first_refusal({mask_kind_not(MaskKind::Additive)}, p, false), "mask kind is not additive: got additive");

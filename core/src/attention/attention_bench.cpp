@@ -60,7 +60,8 @@ AttentionBenchResult measure_attention_case(const AttentionBenchCase& c) {
   try {
     auto& registry = attention_registry();
     auto backend = registry.find(c.backend);
-    if (!backend) throw Error(fmt::format("unknown backend '{}'; available: {}", c.backend, registry.available_names()));
+    if (!backend)
+      throw Error(fmt::format("unknown backend '{}'; available: {}", c.backend, registry.available_names()));
     at::manual_seed(0);
     auto options = at::TensorOptions().dtype(c.dtype);
     const std::vector<int64_t> shape{c.batch, c.heads, c.seq_len, c.head_dim};

@@ -58,7 +58,8 @@ AttentionPolicy attention_policy_from_options(const Options& options, const std:
     const std::string where = fmt::format("attention.overrides[{}]", i);
     const std::string& site = overrides[i]->get_string("site");
     if (site.empty()) throw Error(where + ".site: empty site pattern");
-    policy.site_overrides.emplace_back(site, checked_name(overrides[i]->get_string("backend"), where + ".backend", registry));
+    const std::string& backend = checked_name(overrides[i]->get_string("backend"), where + ".backend", registry);
+    policy.site_overrides.emplace_back(site, backend);
   }
   return policy;
 }

@@ -80,7 +80,8 @@ void run_bench(CliState& state, BenchAttentionArgs& a) {
   for (const std::string& d : a.dtypes) host::parse_bench_dtype(d);
   for (const std::string& b : a.backends)
     if (!registry.find(b))
-      throw Error(fmt::format("--backends: unknown attention backend '{}'; available: {}", b, registry.available_names()));
+      throw Error(
+          fmt::format("--backends: unknown attention backend '{}'; available: {}", b, registry.available_names()));
 
   if (a.child) {
     if (a.backends.size() != 1 || a.dtypes.size() != 1) throw Error("--child measures exactly one backend and dtype");
@@ -101,8 +102,8 @@ void run_bench(CliState& state, BenchAttentionArgs& a) {
       "CPU = process CPU time per run, all threads (robust to other load; wall times are not)\n"
       "peak = VmHWM after the runs - VmRSS before them (inputs allocated, BLAS warmed up), one process per case\n\n",
       a.shape.batch, a.shape.heads, a.shape.seq_len, a.shape.head_dim,
-      a.shape.backward ? "forward+backward" : "forward", fmt::join(a.dtypes, ", "), a.shape.repeats, TORCH_VERSION, threads, host::cpu_model(),
-      host::blas_description());
+      a.shape.backward ? "forward+backward" : "forward", fmt::join(a.dtypes, ", "), a.shape.repeats, TORCH_VERSION,
+      threads, host::cpu_model(), host::blas_description());
   std::cout << fmt::format("{:<9} {:<12} {:>10} {:>10} {:>10} {:>10}\n", "DTYPE", "BACKEND", "BEST ms", "MEDIAN ms",
                            "CPU ms", "PEAK MiB")
             << std::flush;

@@ -16,7 +16,8 @@ namespace {
 class MathAttention final : public CheckedAttentionBackend {
  public:
   MathAttention()
-      : CheckedAttentionBackend({dtype_in({at::kDouble, at::kFloat, at::kBFloat16, at::kHalf}), half_matmul_on_cpu()}) {}
+      : CheckedAttentionBackend(
+            {dtype_in({at::kDouble, at::kFloat, at::kBFloat16, at::kHalf}), half_matmul_on_cpu()}) {}
 
   std::string name() const override { return "math"; }
   int priority() const override { return kMathAttentionPriority; }
