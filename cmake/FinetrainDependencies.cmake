@@ -1,6 +1,9 @@
 # Third-party packages, found once for the whole tree.
 find_package(Torch REQUIRED)
 find_package(Threads REQUIRED)
+# at::parallel_for is a header template around `#pragma omp parallel`: code that calls it must be
+# compiled with the OpenMP flags LibTorch uses, or it silently runs serially.
+find_package(OpenMP REQUIRED COMPONENTS CXX)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(nlohmann_json REQUIRED)

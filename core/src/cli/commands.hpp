@@ -14,5 +14,7 @@ void add_config_command(CLI::App& app, CliState& state);
 // The main job: training from a run file (no verb).
 void add_train_command(CLI::App& app, CliState& state);
 void add_check_parity_command(CLI::App& app, CliState& state);
+void add_attention_command(CLI::App& app, CliState& state);
+void add_bench_command(CLI::App& app, CliState& state);
 
 }  // namespace finetrain::cli

@@ -32,7 +32,7 @@ struct FT_SDK_API AttentionProblem {
   int64_t B = 0, Hq = 0, Hkv = 0, Lq = 0, Lkv = 0, D = 0;
   MaskKind mask = MaskKind::None;
   double scale = 0.0;  // multiplier of q.k (usually 1/sqrt(D))
-  bool causal = false;
+  bool causal = false;  // query i attends keys j <= i (top-left aligned when Lq != Lkv)
   bool requires_grad = false;
 
   std::string describe() const;  // one line, for logs and `attention explain`

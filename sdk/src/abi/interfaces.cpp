@@ -1,8 +1,6 @@
 // Out-of-line destructors and small helpers of the tier-1 interfaces. Defining the destructors here
 // makes libfinetrain_sdk.so the one home of their vtables and typeinfo (FT-ABI-011).
-#include <fmt/format.h>
 
-#include "finetrain/attention_backend.hpp"
 #include "finetrain/block_runner.hpp"
 #include "finetrain/component.hpp"
 #include "finetrain/host_services.hpp"
@@ -26,27 +24,12 @@ StateDictAdapter::~StateDictAdapter() = default;
 ParityComponent::~ParityComponent() = default;
 BlockHooks::~BlockHooks() = default;
 
-const char* to_string(MaskKind kind) {
-  switch (kind) {
-    case MaskKind::None: return "none";
-    case MaskKind::Boolean: return "boolean";
-    case MaskKind::Additive: return "additive";
-  }
-  return "?";
-}
-
 const char* to_string(Objective objective) {
   switch (objective) {
     case Objective::FlowMatchingVelocity: return "flow_matching_velocity";
     case Objective::VPrediction: return "v_prediction";
   }
   return "?";
-}
-
-std::string AttentionProblem::describe() const {
-  return fmt::format("{} {} B={} Hq={} Hkv={} Lq={} Lkv={} D={} mask={} scale={:.4g}{}{}", c10::toString(dtype),
-                     device.str(), B, Hq, Hkv, Lq, Lkv, D, to_string(mask), scale, causal ? " causal" : "",
-                     requires_grad ? " grad" : "");
 }
 
 }  // namespace finetrain
