@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+
+#include "bench/machine_info.hpp"
 #include <string>
 #include <vector>
 
@@ -40,11 +42,5 @@ AttentionBenchResult bench_result_from_json(const nlohmann::json& j);
 
 // "float32" / "fp32", "bfloat16" / "bf16", "float16" / "fp16"; throws finetrain::Error otherwise.
 c10::ScalarType parse_bench_dtype(const std::string& name);
-
-// What the header of the bench prints: the BLAS library in use (name, build config, file) and the
-// CPU model, read from the running process.
-std::string blas_description();
-std::string cpu_model();
-int available_cpus();  // CPUs in this process's affinity mask
 
 }  // namespace finetrain::host

@@ -11,7 +11,7 @@
 
 #include "finetrain/error.hpp"
 #include "plugin_host/host_services.hpp"
-#include "plugin_host/loaded_libraries.hpp"
+#include "bench/machine_info.hpp"
 #include "runtime/run_config.hpp"
 #include "runtime/threads.hpp"
 #include "training/optimizer.hpp"
@@ -111,20 +111,12 @@ ModelBenchRow bench_dtype(const ModelBenchRequest& request, const std::string& d
       "{}x{}x{} ({} tokens)\nthreads {}, BLAS {}, warm-up {} steps, timed {} steps",
       request.model, run.options.has("model.preset") ? run.options.get_string("model.preset") : "-", request.trainer,
       shapes.batch, s.accumulation_steps, shapes.frames, shapes.width, shapes.height, shapes.latent_frames,
-      shapes.latent_height, shapes.latent_width, shapes.tokens(), at::get_num_threads(), linked_blas(),
+      shapes.latent_height, shapes.latent_width, shapes.tokens(), at::get_num_threads(), blas_description(),
       request.warmup_steps, request.timed_steps);
   return row;
 }
 
 }  // namespace
-
-std::string linked_blas() {
-  for (const char* prefix : {"libblas.so", "libopenblas", "libmkl_rt"}) {
-    auto paths = mapped_libraries(prefix);
-    if (!paths.empty()) return paths.front();
-  }
-  return "(none mapped)";
-}
 
 ModelBenchReport run_model_bench(const ModelBenchRequest& request, PluginHost& host) {
   if (request.timed_steps < 1) throw Error("bench: --steps must be at least 1");

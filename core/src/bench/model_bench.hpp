@@ -36,7 +36,4 @@ struct ModelBenchReport {
 ModelBenchReport run_model_bench(const ModelBenchRequest& request, PluginHost& host);
 std::string format_model_bench(const ModelBenchReport& report);
 
-// The BLAS library this process uses (its real path), for benchmark headers.
-std::string linked_blas();
-
 }  // namespace finetrain::host

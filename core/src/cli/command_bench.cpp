@@ -13,6 +13,7 @@
 
 #include "attention/attention_bench.hpp"
 #include "attention/register_plugin_backends.hpp"
+#include "bench/model_bench.hpp"
 #include "cli/child_process.hpp"
 #include "cli/cli_state.hpp"
 #include "cli/commands.hpp"
@@ -21,6 +22,24 @@
 
 namespace finetrain::cli {
 namespace {
+
+// `bench --model`: the request plus the shortcuts for the keys people change most.
+struct ModelBenchArgs {
+  host::ModelBenchRequest request;
+  std::string preset;
+  int64_t frames = 0, height = 0, width = 0, batch = 0;
+
+  host::ModelBenchRequest with_shortcuts() const {
+    host::ModelBenchRequest r = request;
+    auto set = [&r](const std::string& key, const std::string& value) { r.overrides.insert(r.overrides.begin(), key + "=" + value); };
+    if (!preset.empty()) set("model.preset", preset);
+    if (frames) set("data.frames", std::to_string(frames));
+    if (height) set("data.height", std::to_string(height));
+    if (width) set("data.width", std::to_string(width));
+    if (batch) set("training.batch_size", std::to_string(batch));
+    return r;
+  }
+};
 
 struct BenchAttentionArgs {
   std::vector<std::string> backends;
@@ -120,8 +139,22 @@ void run_bench(CliState& state, BenchAttentionArgs& a) {
 }  // namespace
 
 void add_bench_command(CLI::App& app, CliState& state) {
-  auto* bench = app.add_subcommand("bench", "Micro-benchmarks of finetrain's building blocks");
-  bench->require_subcommand(1);
+  auto* bench = app.add_subcommand("bench", "Benchmarks: a model's training step (--model), or the attention backends");
+  bench->require_subcommand(0, 1);
+  auto model = std::make_shared<ModelBenchArgs>();
+  bench->add_option("--model", model->request.model, "Model plugin whose training step to time");
+  bench->add_option("--trainer", model->request.trainer, "Trainer plugin")->capture_default_str();
+  bench->add_option("--preset", model->preset, "Sets model.preset");
+  bench->add_option("--frames", model->frames, "Sets data.frames (pixel frames per sample)");
+  bench->add_option("--height", model->height, "Sets data.height");
+  bench->add_option("--width", model->width, "Sets data.width");
+  bench->add_option("--batch", model->batch, "Sets training.batch_size");
+  bench->add_option("--set", model->request.overrides, "Any other configuration key: --set sft.mode=full");
+  bench->add_option("--dtype", model->request.dtypes, "Weight dtypes to time, comma-separated")
+      ->delimiter(',')
+      ->capture_default_str();
+  bench->add_option("--warmup", model->request.warmup_steps, "Untimed steps first")->capture_default_str();
+  bench->add_option("--steps", model->request.timed_steps, "Timed steps")->capture_default_str();
   auto args = std::make_shared<BenchAttentionArgs>();
   auto* attention = bench->add_subcommand("attention", "Time and peak memory of each attention backend");
   attention->add_option("--backends", args->backends, "Backends to measure, comma-separated (default: all)")
@@ -139,6 +172,11 @@ void add_bench_command(CLI::App& app, CliState& state) {
   attention->add_option("--timeout", args->timeout_seconds, "Seconds allowed per case")->capture_default_str();
   attention->add_flag("--child", args->child, "Internal: measure one case in this process")->group("");
   attention->callback([&state, args] { run_bench(state, *args); });
+  bench->callback([&state, attention, model] {
+    if (attention->parsed()) return;
+    if (model->request.model.empty()) throw CLI::CallForHelp();
+    std::cout << host::format_model_bench(host::run_model_bench(model->with_shortcuts(), state.plugin_host()));
+  });
 }
 
 }  // namespace finetrain::cli

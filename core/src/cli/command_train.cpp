@@ -19,6 +19,8 @@ void add_train_command(CLI::App& app, CliState& state) {
       ->allow_extra_args(false);
   app.add_option("--resume", command->resume, "Resume from 'latest' (newest checkpoint in output_dir) or a checkpoint directory");
   app.add_flag("--disable-progress-bars", *disable_bars, "Plain log lines instead of a live progress bar");
+  app.add_option("--attention-backend", command->attention_backend,
+                 "Attention backend for training (overrides attention.backend and $FINETRAIN_ATTENTION_BACKEND)");
 
   app.callback([&app, &state, command, disable_bars] {
     if (!app.get_subcommands().empty()) return;  // a verb ran instead

@@ -11,9 +11,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "attention/attention_config.hpp"
+#include "attention/register_plugin_backends.hpp"
 #include "data/epoch_sampler.hpp"
 #include "data/precompute.hpp"
 #include "data/prompt_video_folder.hpp"
+#include "finetrain/attention.hpp"
 #include "finetrain/error.hpp"
 #include "plugin_host/host_services.hpp"
 #include "runtime/run_setup.hpp"
@@ -109,6 +112,11 @@ int run_training(const TrainCommand& command, PluginHost& host) {
   const PluginObject<Trainer>& trainer = setup.config.plugins.trainer;
   at::globalContext().setDeterministicAlgorithms(s.deterministic, /*warn_only=*/false);
   PluginHostServices services(host);
+  AttentionRegistry& attention = attention_registry();
+  register_plugin_backends(host, attention);
+  attention.set_policy(
+      attention_policy_from_options(options, attention_backend_from_environment(), command.attention_backend));
+  spdlog::info("attention: {}", attention.policy().describe());
 
   // ---- model and data ----
   ModelContext context;
@@ -179,6 +187,7 @@ int run_training(const TrainCommand& command, PluginHost& host) {
   Progress bar(s.max_steps, progress.step, command.progress_bar && stderr_is_tty());
   model.call("train mode", [](ModelSpec& m) { m.denoiser().train(); });
   while (progress.step < s.max_steps) {
+    attention.apply_pending(progress.step);  // a switch requested while running lands here
     const auto start = std::chrono::steady_clock::now();
     const double lr = s.learning_rate * lr_multiplier(s.lr_schedule, s.learning_rate, progress.step);
     StepOutcome outcome = train_step(

@@ -14,6 +14,7 @@ struct TrainCommand {
   RunRequest request;
   std::optional<std::string> resume;  // "latest" or a checkpoint directory
   bool progress_bar = true;           // only drawn when stderr is a terminal
+  std::optional<std::string> attention_backend;  // --attention-backend: overrides attention.backend
 };
 
 // Trains; returns the process exit code (0 also when stopped by SIGTERM/SIGINT after writing a

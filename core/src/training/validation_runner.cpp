@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "finetrain/attention.hpp"
 #include "finetrain/video_io.hpp"
 #include "training/rng_streams.hpp"
 
@@ -26,6 +27,7 @@ std::vector<std::string> run_validation(const PluginObject<ModelSpec>& model,
   model.call("load", [](ModelSpec& m) { m.load(kTextEncoder | kVae); });
   torch::nn::Module& denoiser = model.call("denoiser", [](ModelSpec& m) -> torch::nn::Module& { return m.denoiser(); });
   denoiser.eval();
+  attention_registry().set_phase(AttentionPhase::Validation);  // attention.validation_backend applies
   for (size_t i = 0; i < prompts.size(); ++i) {
     SampleRequest request = prompts[i].request;
     if (request.frame_rate <= 0) request.frame_rate = default_fps;
@@ -41,6 +43,7 @@ std::vector<std::string> run_validation(const PluginObject<ModelSpec>& model,
     spdlog::info("validation {} \"{}\": {} ({:.1f} s)", i, prompts[i].label, base + ".mp4",
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
+  attention_registry().set_phase(AttentionPhase::Training);
   denoiser.train();
   model.call("release", [](ModelSpec& m) { m.release(kTextEncoder | kVae); });
   return written;
