@@ -16,6 +16,7 @@
 #include "runtime/threads.hpp"
 #include "training/optimizer.hpp"
 #include "training/rng_streams.hpp"
+#include "training/latent_shape.hpp"
 #include "training/train_step.hpp"
 #include "training/training_settings.hpp"
 
@@ -31,21 +32,6 @@ int64_t peak_rss_bytes() {
   while (std::getline(in, line))
     if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6)) * 1024;
   return 0;
-}
-
-struct Shapes {
-  int64_t batch, frames, height, width, latent_frames, latent_height, latent_width;
-  int64_t tokens() const { return latent_frames * latent_height * latent_width; }
-};
-
-Shapes latent_shapes(const TrainingSettings& s, const ModelTraits& t) {
-  const int64_t f = s.bucket.frames, h = s.bucket.height, w = s.bucket.width;
-  if ((f - t.frame_count_offset) % t.vae_temporal_compression != 0 || h % t.spatial_multiple || w % t.spatial_multiple)
-    throw Error(fmt::format("data.frames {} / data.height {} / data.width {} do not fit this model: frames must be "
-                            "{}k + {}, sizes multiples of {}",
-                            f, h, w, t.vae_temporal_compression, t.frame_count_offset, t.spatial_multiple));
-  return {s.batch_size, f, h, w, (f - t.frame_count_offset) / t.vae_temporal_compression + 1,
-          h / t.vae_spatial_compression, w / t.vae_spatial_compression};
 }
 
 ModelBenchRow bench_dtype(const ModelBenchRequest& request, const std::string& dtype, PluginHost& host,
@@ -70,16 +56,15 @@ ModelBenchRow bench_dtype(const ModelBenchRequest& request, const std::string& d
   context.host = &services;
   model.call("configure", [&](ModelSpec& m) { m.configure(context); });
   const ModelTraits traits = model.call("traits", [](ModelSpec& m) { return m.traits(); });
-  const Shapes shapes = latent_shapes(s, traits);
+  const LatentShape shapes = latent_shape_for(s, traits);
   model.call("load", [](ModelSpec& m) { m.load(kDenoiser | kTextEncoder); });
   TensorMap batch = model.call("encode_conditions", [&](ModelSpec& m) {
     return m.encode_conditions(std::vector<std::string>(shapes.batch, "a benchmark caption of ordinary length"));
   });
   model.call("release", [](ModelSpec& m) { m.release(kTextEncoder); });
   at::Generator generator = make_cpu_generator(s.seed);
-  batch["latents"] = at::randn({shapes.batch, traits.latent_channels, shapes.latent_frames, shapes.latent_height,
-                                shapes.latent_width},
-                               generator, at::TensorOptions(at::kFloat));
+  batch["latents"] = at::randn({shapes.batch, shapes.channels, shapes.frames, shapes.height, shapes.width}, generator,
+                               at::TensorOptions(at::kFloat));
 
   TrainerContext trainer_context;
   trainer_context.model = &model.get();
@@ -110,8 +95,8 @@ ModelBenchRow bench_dtype(const ModelBenchRequest& request, const std::string& d
       "finetrain bench: model {} ({}), trainer {}, batch {} x accumulation {}, {} frames {}x{} px -> latents "
       "{}x{}x{} ({} tokens)\nthreads {}, BLAS {}, warm-up {} steps, timed {} steps",
       request.model, run.options.has("model.preset") ? run.options.get_string("model.preset") : "-", request.trainer,
-      shapes.batch, s.accumulation_steps, shapes.frames, shapes.width, shapes.height, shapes.latent_frames,
-      shapes.latent_height, shapes.latent_width, shapes.tokens(), at::get_num_threads(), blas_description(),
+      shapes.batch, s.accumulation_steps, s.bucket.frames, s.bucket.width, s.bucket.height, shapes.frames,
+      shapes.height, shapes.width, shapes.tokens(), at::get_num_threads(), blas_description(),
       request.warmup_steps, request.timed_steps);
   return row;
 }

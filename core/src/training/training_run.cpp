@@ -21,6 +21,7 @@
 #include "plugin_host/host_services.hpp"
 #include "runtime/run_setup.hpp"
 #include "training/checkpoint_store.hpp"
+#include "training/latent_shape.hpp"
 #include "training/lr_schedule.hpp"
 #include "training/progress.hpp"
 #include "training/rng_streams.hpp"
@@ -127,6 +128,7 @@ int run_training(const TrainCommand& command, PluginHost& host) {
   context.seed = s.seed;
   context.host = &services;
   model.call("configure", [&](ModelSpec& m) { m.configure(context); });
+  latent_shape_for(s, model.call("traits", [](ModelSpec& m) { return m.traits(); }));  // fail early on a bad size
   model.call("load", [](ModelSpec& m) { m.load(kAllComponents); });
   TrainingData data(encode_dataset(model, s), s);
   // The encoders are only needed again for validation, which reloads them.
