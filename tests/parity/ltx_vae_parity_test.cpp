@@ -483,6 +483,21 @@ TEST(LtxVaePresets, ReleasedArchitecturesHaveTheConvertedKeys) {
   EXPECT_THROW(vae::ltx_vae_preset("0.9.9"), finetrain::Error);
 }
 
+TEST(LtxVaePresets, RandomWeightsComeOnlyFromTheGenerator) {
+  const auto a = finetrain::module_state(*tiny_vae(1));
+  const auto b = finetrain::module_state(*tiny_vae(1));
+  const auto c = finetrain::module_state(*tiny_vae(2));
+  for (const auto& [name, tensor] : a) {
+    EXPECT_TRUE(at::equal(tensor, b.at(name))) << name;
+    // Constants of diffusers' initialisation: LayerNorm affine, zero noise scales, the 1000 multiplier, buffers.
+    const bool constant = name.find("norm3") != std::string::npos || name.find("per_channel_scale") != std::string::npos ||
+                          name == "decoder.timestep_scale_multiplier" || name.rfind("latents_", 0) == 0;
+    if (!constant) {
+      EXPECT_FALSE(at::equal(tensor, c.at(name))) << name << " does not depend on the seed";
+    }
+  }
+}
+
 TEST(LtxVaePresets, TinyIsSmallAndFast) {
   c10::NoGradGuard no_grad;
   auto model = tiny_vae();
