@@ -10,5 +10,8 @@ namespace finetrain::cli {
 struct CliState;
 
 void add_plugins_command(CLI::App& app, CliState& state);
+void add_config_command(CLI::App& app, CliState& state);
+// The main job: training from a run file (no verb).
+void add_train_command(CLI::App& app, CliState& state);
 
 }  // namespace finetrain::cli

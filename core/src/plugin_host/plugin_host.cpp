@@ -11,7 +11,6 @@
 #include <regex>
 
 #include "plugin_host/loaded_libraries.hpp"
-#include "plugin_host/static_plugins.hpp"
 
 namespace finetrain::host {
 
@@ -36,6 +35,7 @@ struct ft_host_context {
 
 namespace finetrain::host {
 
+// Every function here is called from plugin code through a C function pointer: nothing may throw.
 struct HostApiFunctions {
   static ft_status* register_component(ft_host_context* context, const ft_component_descriptor* descriptor) {
     try {
@@ -43,28 +43,43 @@ struct HostApiFunctions {
       return r.host->stage_component(r, descriptor);
     } catch (const std::exception& e) {
       return ft_status_new(FT_STATUS_INTERNAL, e.what());
+    } catch (...) {
+      return ft_status_new(FT_STATUS_INTERNAL, "unknown exception in the host");
     }
   }
 
   static void log(ft_host_context* context, int32_t level, const char* message) {
-    const std::string& plugin = context->registration->plugin;
-    const char* text = message ? message : "";
-    switch (level) {
-      case FT_LOG_TRACE: spdlog::trace("[{}] {}", plugin, text); break;
-      case FT_LOG_DEBUG: spdlog::debug("[{}] {}", plugin, text); break;
-      case FT_LOG_INFO: spdlog::info("[{}] {}", plugin, text); break;
-      case FT_LOG_WARN: spdlog::warn("[{}] {}", plugin, text); break;
-      default: spdlog::error("[{}] {}", plugin, text); break;
+    try {
+      const std::string& plugin = context->registration->plugin;
+      const char* text = message ? message : "";
+      switch (level) {
+        case FT_LOG_TRACE: spdlog::trace("[{}] {}", plugin, text); break;
+        case FT_LOG_DEBUG: spdlog::debug("[{}] {}", plugin, text); break;
+        case FT_LOG_INFO: spdlog::info("[{}] {}", plugin, text); break;
+        case FT_LOG_WARN: spdlog::warn("[{}] {}", plugin, text); break;
+        default: spdlog::error("[{}] {}", plugin, text); break;
+      }
+    } catch (...) {
+      // A log line is not worth an exception across tier 0.
     }
   }
 
-  static ft_proc get_proc(ft_host_context*, const char* name) {
-    if (!name) return nullptr;
-    if (std::strcmp(name, FT_HOST_REGISTER_COMPONENT_V1) == 0) return reinterpret_cast<ft_proc>(&register_component);
-    if (std::strcmp(name, FT_HOST_LOG_V1) == 0) return reinterpret_cast<ft_proc>(&log);
-    return nullptr;
-  }
+  static ft_proc get_proc(ft_host_context*, const char* name) { return name ? host_function(name) : nullptr; }
 };
+
+const std::vector<HostFunction>& host_functions() {
+  static const std::vector<HostFunction> table = {
+      {FT_HOST_REGISTER_COMPONENT_V1, 0, reinterpret_cast<ft_proc>(&HostApiFunctions::register_component)},
+      {FT_HOST_LOG_V1, 1, reinterpret_cast<ft_proc>(&HostApiFunctions::log)},
+  };
+  return table;
+}
+
+ft_proc host_function(const char* name) {
+  for (const HostFunction& f : host_functions())
+    if (std::strcmp(f.name, name) == 0) return f.function;
+  return nullptr;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Search path.
@@ -106,6 +121,11 @@ bool valid_component_name(const std::string& name) {
 
 std::string copy_text(const char* s) { return s ? std::string(s) : std::string(); }
 
+// Manifest errors start with the file they are about; a status line names it already.
+std::string without_label(const std::string& message, const std::string& label) {
+  return message.rfind(label + ": ", 0) == 0 ? message.substr(label.size() + 2) : message;
+}
+
 }  // namespace
 
 std::vector<SearchDir> plugin_search_path(const std::vector<std::string>& cli_dirs) {
@@ -114,7 +134,7 @@ std::vector<SearchDir> plugin_search_path(const std::vector<std::string>& cli_di
     for (auto& d : split_path_list(list)) dirs.push_back({d, "--plugin-path"});
   if (const char* env = std::getenv("FINETRAIN_PLUGIN_PATH"))
     for (auto& d : split_path_list(env)) dirs.push_back({d, "FINETRAIN_PLUGIN_PATH"});
-  fs::path install = executable_dir() / ".." / FT_PLUGIN_INSTALL_SUBDIR;
+  fs::path install = executable_dir() / FT_PLUGIN_DIR_FROM_BIN;
   std::error_code ec;
   fs::path canonical = fs::weakly_canonical(install, ec);
   dirs.push_back({(ec ? install : canonical).string(), "install dir"});
@@ -134,6 +154,15 @@ const PluginStatus* PluginHost::loaded_plugin(const std::string& name) const {
   return nullptr;
 }
 
+std::vector<std::string> plugin_files(const std::string& dir) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.is_regular_file() && entry.path().extension() == ".so") files.push_back(entry.path().string());
+  std::sort(files.begin(), files.end());  // deterministic order, so "first wins" is reproducible
+  return files;
+}
+
 void PluginHost::load_directories(const std::vector<SearchDir>& dirs) {
   for (const auto& dir : dirs) {
     std::error_code ec;
@@ -141,35 +170,33 @@ void PluginHost::load_directories(const std::vector<SearchDir>& dirs) {
       spdlog::debug("plugin directory {} ({}) does not exist", dir.path, dir.origin);
       continue;
     }
-    std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(dir.path, ec))
-      if (entry.is_regular_file() && entry.path().extension() == ".so") files.push_back(entry.path());
-    std::sort(files.begin(), files.end());  // deterministic order, so "first wins" is reproducible
-    for (const auto& f : files) load_file(f.string());
+    for (const auto& f : plugin_files(dir.path)) load_file(f);
   }
+}
+
+const PluginStatus& PluginHost::refuse(PluginStatus& status, std::string reason) {
+  status.error = std::move(reason);
+  spdlog::warn("plugin {} refused: {}", status.path, status.error);
+  return status;
+}
+
+std::string PluginHost::admit(PluginStatus& status) const {
+  status.compatibility = check_compatibility(*status.manifest);
+  if (!status.compatibility.compatible) return "incompatible: " + status.compatibility.reason;
+  if (const PluginStatus* other = loaded_plugin(status.manifest->name))
+    return fmt::format("duplicate plugin name '{}': already loaded from {}", status.manifest->name, other->path);
+  return "";
 }
 
 const PluginStatus& PluginHost::load_file(const std::string& path) {
   PluginStatus& status = statuses_.emplace_back();
   status.path = path;
-  auto refuse = [&](std::string reason) -> const PluginStatus& {
-    status.error = std::move(reason);
-    spdlog::warn("plugin {} refused: {}", path, status.error);
-    return status;
-  };
-
   try {
     status.manifest = read_manifest(path);
   } catch (const std::exception& e) {
-    // The message already starts with the path; keep the status line free of the duplicate.
-    std::string m = e.what();
-    if (m.rfind(path + ": ", 0) == 0) m = m.substr(path.size() + 2);
-    return refuse(m);
+    return refuse(status, without_label(e.what(), path));
   }
-  status.compatibility = check_compatibility(*status.manifest);
-  if (!status.compatibility.compatible) return refuse("incompatible: " + status.compatibility.reason);
-  if (const PluginStatus* other = loaded_plugin(status.manifest->name))
-    return refuse(fmt::format("duplicate plugin name '{}': already loaded from {}", status.manifest->name, other->path));
+  if (std::string reason = admit(status); !reason.empty()) return refuse(status, reason);
 
   auto mode = boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local |
               static_cast<boost::dll::load_mode::type>(RTLD_NODELETE);
@@ -178,36 +205,40 @@ const PluginStatus& PluginHost::load_file(const std::string& path) {
   // states the rule in code.
   auto* library = new boost::dll::shared_library();
   boost::dll::fs::error_code load_error;
+  const SecondLibTorchCheck libtorch_check(path);
   library->load(path, mode, load_error);
   if (load_error) {
     const char* detail = dlerror();
-    return refuse(fmt::format("cannot load: {}", detail ? detail : load_error.message()));
+    return refuse(status, fmt::format("cannot load: {}", detail ? detail : load_error.message()));
   }
-  if (std::string dup = duplicate_libtorch_mapping(); !dup.empty())
-    return refuse("maps a second LibTorch: " + dup);
+  if (std::string dup = libtorch_check.after_load(); !dup.empty())
+    return refuse(status, "maps a second LibTorch: " + dup);
   if (!library->has(FT_PLUGIN_NEGOTIATE_SYMBOL) || !library->has(FT_PLUGIN_INIT_SYMBOL))
-    return refuse(fmt::format("does not export {} and {}", FT_PLUGIN_NEGOTIATE_SYMBOL, FT_PLUGIN_INIT_SYMBOL));
+    return refuse(status, fmt::format("does not export {} and {}", FT_PLUGIN_NEGOTIATE_SYMBOL, FT_PLUGIN_INIT_SYMBOL));
   auto negotiate = library->get<std::remove_pointer_t<ft_plugin_negotiate_fn>>(FT_PLUGIN_NEGOTIATE_SYMBOL);
   auto init = library->get<std::remove_pointer_t<ft_plugin_init_fn>>(FT_PLUGIN_INIT_SYMBOL);
-  if (std::string error = initialise(status, negotiate, init, path); !error.empty()) return refuse(error);
+  if (std::string error = initialise(status, negotiate, init, path); !error.empty()) return refuse(status, error);
   return status;
 }
 
 void PluginHost::load_static_plugins() {
-  for (const StaticPlugin& p : static_plugins()) {
-    PluginStatus& status = statuses_.emplace_back();
-    status.path = std::string("(static) ") + p.id;
-    std::vector<uint8_t> bytes(reinterpret_cast<const uint8_t*>(p.manifest),
-                               reinterpret_cast<const uint8_t*>(p.manifest) + sizeof(ft_manifest));
+  for (const StaticPlugin& p : static_plugins()) load_static_plugin(p);
+}
+
+const PluginStatus& PluginHost::load_static_plugin(const StaticPlugin& plugin) {
+  PluginStatus& status = statuses_.emplace_back();
+  status.path = std::string("(static) ") + plugin.id;
+  try {
+    std::vector<uint8_t> bytes(reinterpret_cast<const uint8_t*>(plugin.manifest),
+                               reinterpret_cast<const uint8_t*>(plugin.manifest) + sizeof(ft_manifest));
     status.manifest = parse_manifest(bytes, status.path);
-    status.compatibility = check_compatibility(*status.manifest);
-    std::string error = status.compatibility.compatible ? initialise(status, p.negotiate, p.init, "(static)")
-                                                        : "incompatible: " + status.compatibility.reason;
-    if (!error.empty()) {
-      status.error = error;
-      spdlog::warn("plugin {} refused: {}", status.path, error);
-    }
+  } catch (const std::exception& e) {
+    return refuse(status, without_label(e.what(), status.path));
   }
+  if (std::string reason = admit(status); !reason.empty()) return refuse(status, reason);
+  if (std::string error = initialise(status, plugin.negotiate, plugin.init, "(static)"); !error.empty())
+    return refuse(status, error);
+  return status;
 }
 
 std::string PluginHost::initialise(PluginStatus& status, ft_plugin_negotiate_fn negotiate, ft_plugin_init_fn init,
@@ -241,11 +272,7 @@ std::string PluginHost::initialise(PluginStatus& status, ft_plugin_negotiate_fn 
 
   // All or nothing: a plugin whose init failed leaves no component behind.
   for (ComponentInfo& c : registration.staged) {
-    ComponentInfo& stored = components_.emplace_back(std::move(c));
-    stored.descriptor.name = stored.name.c_str();
-    stored.descriptor.version = stored.version.c_str();
-    stored.descriptor.description = stored.description.c_str();
-    stored.descriptor.interface_name = stored.interface_name.empty() ? nullptr : stored.interface_name.c_str();
+    const ComponentInfo& stored = commit(std::move(c));
     status.components.push_back(kind_name(stored.kind) + " " + stored.name);
   }
   status.loaded = true;
@@ -261,11 +288,17 @@ void PluginHost::register_builtin(const ft_component_descriptor& descriptor) {
     ft_status_release(s);
     throw Error("built-in component refused: " + m);
   }
-  ComponentInfo& stored = components_.emplace_back(std::move(registration.staged.front()));
+  commit(std::move(registration.staged.front()));
+}
+
+const ComponentInfo& PluginHost::commit(ComponentInfo&& staged) {
+  ComponentInfo& stored = components_.emplace_back(std::move(staged));
+  // The descriptor's strings now point at the copies owned here, not at the plugin's.
   stored.descriptor.name = stored.name.c_str();
   stored.descriptor.version = stored.version.c_str();
   stored.descriptor.description = stored.description.c_str();
   stored.descriptor.interface_name = stored.interface_name.empty() ? nullptr : stored.interface_name.c_str();
+  return stored;
 }
 
 ft_status* PluginHost::stage_component(PluginRegistration& r, const ft_component_descriptor* descriptor) {

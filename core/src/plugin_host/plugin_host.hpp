@@ -18,6 +18,7 @@
 #include "finetrain/host_api.h"
 #include "plugin_host/plugin_call.hpp"
 #include "plugin_host/plugin_manifest.hpp"
+#include "plugin_host/static_plugins.hpp"
 
 namespace finetrain::host {
 
@@ -29,6 +30,20 @@ struct SearchDir {
 // The plugin search path, in order: --plugin-path, $FINETRAIN_PLUGIN_PATH, the install dir
 // (<executable dir>/../lib/finetrain/plugins). Each entry is logged.
 std::vector<SearchDir> plugin_search_path(const std::vector<std::string>& cli_dirs);
+
+// The `*.so` files directly in `dir`, sorted by name (the load order).
+std::vector<std::string> plugin_files(const std::string& dir);
+
+// A function the host table serves by versioned name (ft_host_api::get_proc), with the ABI minor
+// that introduced it. The list only grows: a name, once served, is served by every later host.
+struct HostFunction {
+  const char* name;
+  uint16_t since_minor;
+  ft_proc function;
+};
+const std::vector<HostFunction>& host_functions();
+// The function named `name`, or NULL when this host has none.
+ft_proc host_function(const char* name);
 
 // A registered component. Strings are owned here; `descriptor`'s string fields point at them.
 struct ComponentInfo {
@@ -88,8 +103,10 @@ class PluginHost {
   void load_directories(const std::vector<SearchDir>& dirs);
   // Checks the manifest, loads, negotiates and initialises one file. Never throws for plugin faults.
   const PluginStatus& load_file(const std::string& path);
-  // Plugins linked into the executable (FT_PLUGINS_DL=OFF).
+  // Plugins linked into the executable (FT_PLUGINS_DL=OFF): every entry of static_plugins().
   void load_static_plugins();
+  // One plugin linked into the executable, through the same checks as a file but the dlopen.
+  const PluginStatus& load_static_plugin(const StaticPlugin& plugin);
   // Registers a component implemented by the host itself, through the same checks as plugins.
   void register_builtin(const ft_component_descriptor& descriptor);
 
@@ -125,6 +142,10 @@ class PluginHost {
   friend struct HostApiFunctions;
 
   ft_status* stage_component(PluginRegistration& registration, const ft_component_descriptor* descriptor);
+  static const PluginStatus& refuse(PluginStatus& status, std::string reason);
+  // Manifest-level admission shared by files and static plugins: compatibility, then the name.
+  std::string admit(PluginStatus& status) const;
+  const ComponentInfo& commit(ComponentInfo&& staged);
   std::string initialise(PluginStatus& status, ft_plugin_negotiate_fn negotiate, ft_plugin_init_fn init,
                          const std::string& file);
   void check_interface(const ComponentInfo& info, const char* interface_name, uint32_t version) const;

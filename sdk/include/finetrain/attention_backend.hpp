@@ -42,6 +42,7 @@ class FT_SDK_API AttentionBackend : public Component {
  public:
   static constexpr InterfaceInfo kInterface{"finetrain.AttentionBackend", 1};
   static constexpr uint32_t kKind = FT_PLUGIN_KIND_ATTENTION_BACKEND;
+  ~AttentionBackend() override;  // out of line: the vtable and typeinfo live in libfinetrain_sdk.so
   InterfaceInfo interface_info() const override { return kInterface; }
 
   virtual std::string name() const = 0;

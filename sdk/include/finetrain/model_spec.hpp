@@ -130,6 +130,7 @@ class FT_SDK_API ModelSpec : public Component {
  public:
   static constexpr InterfaceInfo kInterface{"finetrain.ModelSpec", 1};
   static constexpr uint32_t kKind = FT_PLUGIN_KIND_MODEL;
+  ~ModelSpec() override;  // out of line: the vtable and typeinfo live in libfinetrain_sdk.so
   InterfaceInfo interface_info() const override { return kInterface; }
 
   // ---- description (valid right after creation) ----

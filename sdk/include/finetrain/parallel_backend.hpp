@@ -40,6 +40,7 @@ class FT_SDK_API ParallelBackend : public Component {
  public:
   static constexpr InterfaceInfo kInterface{"finetrain.ParallelBackend", 1};
   static constexpr uint32_t kKind = FT_PLUGIN_KIND_PARALLEL_BACKEND;
+  ~ParallelBackend() override;  // out of line: the vtable and typeinfo live in libfinetrain_sdk.so
   InterfaceInfo interface_info() const override { return kInterface; }
 
   virtual ConfigSchema options_schema() const = 0;  // keys under `parallel.` this backend reads

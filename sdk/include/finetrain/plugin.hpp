@@ -62,7 +62,7 @@ class FT_SDK_API PluginRegistrar {
     try {
       return static_cast<Component*>(new T());
     } catch (...) {
-      if (error) *error = status_from_current_exception("create");
+      if (error) *error = status_from_current_exception(nullptr);  // the host names the call
       return nullptr;
     }
   }
@@ -75,15 +75,15 @@ class FT_SDK_API PluginRegistrar {
 
 namespace detail {
 
-// Inline so the version constants are those the plugin was compiled with.
-inline ft_status* negotiate(uint16_t host_major, uint16_t host_minor, uint16_t* plugin_major,
-                            uint16_t* plugin_minor) noexcept {
-  if (plugin_major) *plugin_major = FT_ABI_VERSION_MAJOR;
-  if (plugin_minor) *plugin_minor = FT_ABI_VERSION_MINOR;
-  if (host_major != FT_ABI_VERSION_MAJOR || host_minor < FT_ABI_VERSION_MINOR) {
-    std::string m = "plugin needs SDK ABI " + std::to_string(FT_ABI_VERSION_MAJOR) + "." +
-                    std::to_string(FT_ABI_VERSION_MINOR) + ", host offers " + std::to_string(host_major) + "." +
-                    std::to_string(host_minor);
+// The plugin states the ABI version it was built against and refuses a host of another major or
+// an older minor. Inline so the version constants are those the plugin was compiled with.
+inline ft_status* negotiate_version(uint16_t built_major, uint16_t built_minor, uint16_t host_major,
+                                    uint16_t host_minor, uint16_t* plugin_major, uint16_t* plugin_minor) noexcept {
+  if (plugin_major) *plugin_major = built_major;
+  if (plugin_minor) *plugin_minor = built_minor;
+  if (host_major != built_major || host_minor < built_minor) {
+    std::string m = "plugin needs SDK ABI " + std::to_string(built_major) + "." + std::to_string(built_minor) +
+                    ", host offers " + std::to_string(host_major) + "." + std::to_string(host_minor);
     return ft_status_new(FT_STATUS_VERSION_MISMATCH, m.c_str());
   }
   return nullptr;
@@ -96,10 +96,16 @@ FT_SDK_API ft_status* run_init(const ft_host_api* host, const std::function<void
 
 // Defines ft_plugin_negotiate and ft_plugin_init for a plugin whose components are registered by
 // `register_fn(finetrain::PluginRegistrar&)`.
-#define FT_PLUGIN_ENTRY_POINTS(register_fn)                                                                  \
+#define FT_PLUGIN_ENTRY_POINTS(register_fn) \
+  FT_PLUGIN_ENTRY_POINTS_FOR_ABI(FT_ABI_VERSION_MAJOR, FT_ABI_VERSION_MINOR, register_fn)
+
+// The same, negotiating as ABI `major`.`minor` instead of the SDK's own version: for the ABI test
+// fixtures, together with FT_DEFINE_MANIFEST_FIELDS.
+#define FT_PLUGIN_ENTRY_POINTS_FOR_ABI(major, minor, register_fn)                                               \
   extern "C" FT_PLUGIN_LINKAGE ft_status* FT_PLUGIN_SYMBOL(ft_plugin_negotiate)(                            \
       uint16_t host_major, uint16_t host_minor, uint16_t* plugin_major, uint16_t* plugin_minor) {           \
-    return ::finetrain::detail::negotiate(host_major, host_minor, plugin_major, plugin_minor);               \
+    return ::finetrain::detail::negotiate_version(major, minor, host_major, host_minor, plugin_major,         \
+                                                  plugin_minor);                                             \
   }                                                                                                          \
   extern "C" FT_PLUGIN_LINKAGE ft_status* FT_PLUGIN_SYMBOL(ft_plugin_init)(const ft_host_api* host) {       \
     return ::finetrain::detail::run_init(host, [](::finetrain::PluginRegistrar& r) { register_fn(r); });   \

@@ -46,6 +46,7 @@ class FT_SDK_API Trainer : public Component {
  public:
   static constexpr InterfaceInfo kInterface{"finetrain.Trainer", 1};
   static constexpr uint32_t kKind = FT_PLUGIN_KIND_TRAINER;
+  ~Trainer() override;  // out of line: the vtable and typeinfo live in libfinetrain_sdk.so
   InterfaceInfo interface_info() const override { return kInterface; }
 
   // Keys this trainer reads (e.g. `lora.rank`, `flow_matching.weighting`), declared with prefix.

@@ -1,6 +1,10 @@
 #include "finetrain/block_runner.hpp"
 
+#include <c10/core/GradMode.h>
 #include <fmt/format.h>
+#include <torch/nn/module.h>
+
+#include "finetrain/activation_checkpoint.hpp"
 
 #include "finetrain/error.hpp"
 
@@ -29,13 +33,19 @@ void BlockRunner::clear_hooks() { hooks_.clear(); }
 
 std::vector<at::Tensor> BlockRunner::run(size_t index, const BlockFn& fn, const std::vector<at::Tensor>& inputs) {
   if (index >= blocks_.size())
-    throw Error(fmt::format("block index {} out of range ({} blocks)", index, blocks_.size()));
-  if (checkpoint_[index])
-    throw Error("activation checkpointing is not available in this build yet");  // INTERIM: lora branch
-  for (BlockHooks* h : hooks_) h->before_block(index);
-  std::vector<at::Tensor> outputs = fn(inputs);
-  for (BlockHooks* h : hooks_) h->after_block(index);
-  return outputs;
+    throw Error(fmt::format("block index {} out of range ({} blocks registered with set_blocks)", index,
+                            blocks_.size()));
+  // Hooks wrap every execution, including the recomputation during backward.
+  auto hooked = [this, index, fn](const std::vector<at::Tensor>& args) {
+    for (BlockHooks* h : hooks_) h->before_block(index);
+    std::vector<at::Tensor> outputs = fn(args);
+    for (BlockHooks* h : hooks_) h->after_block(index);
+    return outputs;
+  };
+  if (!checkpoint_[index] || !c10::GradMode::is_enabled()) return hooked(inputs);
+  std::vector<at::Tensor> params;
+  for (const auto& p : blocks_[index].module->parameters()) params.push_back(p);
+  return checkpointed_call(hooked, inputs, params);
 }
 
 }  // namespace finetrain

@@ -5,7 +5,6 @@
 #include "finetrain/attention_backend.hpp"
 #include "finetrain/block_runner.hpp"
 #include "finetrain/component.hpp"
-#include "finetrain/error.hpp"
 #include "finetrain/host_services.hpp"
 #include "finetrain/model_spec.hpp"
 #include "finetrain/parallel_backend.hpp"
@@ -14,12 +13,13 @@
 
 namespace finetrain {
 
-Error::Error(const std::string& message) : std::runtime_error(message) {}
-Error::~Error() = default;
-
 Component::~Component() = default;
 void* Component::query_capability(const char*) { return nullptr; }
 
+ModelSpec::~ModelSpec() = default;
+Trainer::~Trainer() = default;
+ParallelBackend::~ParallelBackend() = default;
+AttentionBackend::~AttentionBackend() = default;
 Tokenizer::~Tokenizer() = default;
 HostServices::~HostServices() = default;
 StateDictAdapter::~StateDictAdapter() = default;

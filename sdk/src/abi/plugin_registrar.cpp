@@ -69,7 +69,7 @@ ft_status* run_init(const ft_host_api* host, const std::function<void(PluginRegi
     body(registrar);
     return nullptr;
   } catch (...) {
-    return status_from_current_exception("init");
+    return status_from_current_exception(nullptr);  // the host names the call
   }
 }
 
