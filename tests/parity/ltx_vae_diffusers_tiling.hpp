@@ -58,9 +58,8 @@ inline at::Tensor tiled(const at::Tensor& x, const Coder& code, int64_t in_min_h
 inline at::Tensor tiled_encode(const at::Tensor& x, const Coder& encoder, const Tiles& t, int64_t ratio) {
   const int64_t latent_min_h = t.min_height / ratio, latent_min_w = t.min_width / ratio;
   const int64_t latent_stride_h = t.stride_height / ratio, latent_stride_w = t.stride_width / ratio;
-  return tiled(x, encoder, t.min_height, t.min_width, t.stride_height, t.stride_width, latent_stride_h,
-               latent_stride_w, latent_min_h - latent_stride_h, latent_min_w - latent_stride_w, x.size(3) / ratio,
-               x.size(4) / ratio);
+  return tiled(x, encoder, t.min_height, t.min_width, t.stride_height, t.stride_width, latent_stride_h, latent_stride_w,
+               latent_min_h - latent_stride_h, latent_min_w - latent_stride_w, x.size(3) / ratio, x.size(4) / ratio);
 }
 
 inline at::Tensor tiled_decode(const at::Tensor& z, const Coder& decoder, const Tiles& t, int64_t ratio) {

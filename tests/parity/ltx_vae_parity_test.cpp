@@ -20,6 +20,7 @@
 #include "ltx_vae_diffusers_tiling.hpp"
 #include "parity/component_parity.hpp"
 #include "test_support.hpp"
+#include "transformer/presets.hpp"
 #include "vae/autoencoder.hpp"
 #include "vae/component_builder.hpp"
 #include "vae/presets.hpp"
@@ -311,7 +312,8 @@ TEST(LtxVaePosterior, SamplingIsDeterministicForEqualGenerators) {
 }
 
 TEST(LtxVaePosterior, LogvarIsClamped) {
-  const at::Tensor moments = at::cat({at::zeros({1, 2, 1, 1, 1}), at::tensor({-100.f, 100.f}).view({1, 2, 1, 1, 1})}, 1);
+  const at::Tensor moments =
+      at::cat({at::zeros({1, 2, 1, 1, 1}), at::tensor({-100.f, 100.f}).view({1, 2, 1, 1, 1})}, 1);
   const vae::DiagonalGaussianDistribution posterior(moments);
   EXPECT_FLOAT_EQ(posterior.logvar().flatten()[0].item<float>(), -30.f);
   EXPECT_FLOAT_EQ(posterior.logvar().flatten()[1].item<float>(), 20.f);
@@ -346,13 +348,13 @@ TEST(LtxVaeStateDict, RoundTripThroughSafetensorsWithDiffusersNames) {
   c10::NoGradGuard no_grad;
   auto model = tiny_vae(21);
   const auto state = finetrain::module_state(*model);
-  for (const char* key : {"encoder.conv_in.conv.weight", "encoder.down_blocks.0.resnets.0.conv1.conv.weight",
-                          "encoder.down_blocks.1.downsamplers.0.conv.conv.bias", "encoder.conv_out.conv.weight",
-                          "decoder.up_blocks.0.resnets.0.conv1.conv.weight", "decoder.up_blocks.0.upsamplers.0.conv.conv.weight",
-                          "decoder.mid_block.time_embedder.timestep_embedder.linear_2.weight",
-                          "decoder.time_embedder.timestep_embedder.linear_1.weight", "decoder.scale_shift_table",
-                          "decoder.timestep_scale_multiplier", "decoder.conv_out.conv.weight", "latents_mean",
-                          "latents_std"})
+  for (const char* key :
+       {"encoder.conv_in.conv.weight", "encoder.down_blocks.0.resnets.0.conv1.conv.weight",
+        "encoder.down_blocks.1.downsamplers.0.conv.conv.bias", "encoder.conv_out.conv.weight",
+        "decoder.up_blocks.0.resnets.0.conv1.conv.weight", "decoder.up_blocks.0.upsamplers.0.conv.conv.weight",
+        "decoder.mid_block.time_embedder.timestep_embedder.linear_2.weight",
+        "decoder.time_embedder.timestep_embedder.linear_1.weight", "decoder.scale_shift_table",
+        "decoder.timestep_scale_multiplier", "decoder.conv_out.conv.weight", "latents_mean", "latents_std"})
     EXPECT_TRUE(state.count(key)) << key;
   EXPECT_EQ(state.at("decoder.timestep_scale_multiplier").dim(), 0);
   EXPECT_EQ(state.at("decoder.timestep_scale_multiplier").item<float>(), 1000.f);
@@ -418,11 +420,13 @@ TEST(LtxVaeConfig, DefaultsAndDerivedRatiosFollowDiffusers) {
 }
 
 TEST(LtxVaeConfig, RejectsUnsupportedValuesNamingTheKey) {
-  EXPECT_NE(error_of(R"({"down_block_types": ["LTXVideoDownBlock3D", "LTXVideoDownBlock3D", "Foo", "LTXVideoDownBlock3D"]})")
-                .find("down_block_types[2]"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(R"({"down_block_types": ["LTXVideoDownBlock3D", "LTXVideoDownBlock3D", "Foo", "LTXVideoDownBlock3D"]})")
+          .find("down_block_types[2]"),
+      std::string::npos);
   const std::string bad_downsample = R"({"block_out_channels": [8, 8, 8, 8, 8],
-    "down_block_types": ["LTXVideo095DownBlock3D", "LTXVideo095DownBlock3D", "LTXVideo095DownBlock3D", "LTXVideo095DownBlock3D"],
+    "down_block_types": ["LTXVideo095DownBlock3D", "LTXVideo095DownBlock3D",
+                         "LTXVideo095DownBlock3D", "LTXVideo095DownBlock3D"],
     "layers_per_block": [1, 1, 1, 1, 1], "spatio_temporal_scaling": [true, true, true, true],
     "downsample_type": ["spatial", "diagonal", "temporal", "spatial"]})";
   EXPECT_NE(error_of(bad_downsample).find("downsample_type[1]"), std::string::npos) << error_of(bad_downsample);
@@ -455,23 +459,26 @@ std::set<std::string> preset_keys(const std::string& name) {
 
 TEST(LtxVaePresets, ReleasedArchitecturesHaveTheConvertedKeys) {
   const auto v090 = preset_keys("0.9.0");
-  for (const char* key : {"decoder.up_blocks.2.conv_in.conv1.conv.weight", "decoder.up_blocks.3.conv_in.norm3.weight",
-                          "decoder.up_blocks.3.upsamplers.0.conv.conv.weight", "encoder.down_blocks.0.conv_out.conv1.conv.weight",
-                          "encoder.down_blocks.2.downsamplers.0.conv.weight", "encoder.mid_block.resnets.3.conv2.conv.bias"})
+  for (const char* key :
+       {"decoder.up_blocks.2.conv_in.conv1.conv.weight", "decoder.up_blocks.3.conv_in.norm3.weight",
+        "decoder.up_blocks.3.upsamplers.0.conv.conv.weight", "encoder.down_blocks.0.conv_out.conv1.conv.weight",
+        "encoder.down_blocks.2.downsamplers.0.conv.weight", "encoder.mid_block.resnets.3.conv2.conv.bias"})
     EXPECT_TRUE(v090.count(key)) << "0.9.0: " << key;
   EXPECT_FALSE(v090.count("encoder.down_blocks.3.downsamplers.0.conv.weight"));
   EXPECT_FALSE(v090.count("decoder.timestep_scale_multiplier"));
 
   const auto v091 = preset_keys("0.9.1");
-  for (const char* key : {"decoder.timestep_scale_multiplier", "decoder.scale_shift_table",
-                          "decoder.up_blocks.0.resnets.0.per_channel_scale1", "decoder.up_blocks.2.upsamplers.0.conv.conv.weight",
-                          "decoder.mid_block.time_embedder.timestep_embedder.linear_1.weight"})
+  for (const char* key :
+       {"decoder.timestep_scale_multiplier", "decoder.scale_shift_table",
+        "decoder.up_blocks.0.resnets.0.per_channel_scale1", "decoder.up_blocks.2.upsamplers.0.conv.conv.weight",
+        "decoder.mid_block.time_embedder.timestep_embedder.linear_1.weight"})
     EXPECT_TRUE(v091.count(key)) << "0.9.1: " << key;
   EXPECT_FALSE(v091.count("decoder.mid_block.resnets.0.per_channel_scale1"));  // inject_noise[-1] is False
 
   const auto v095 = preset_keys("0.9.5");
-  for (const char* key : {"encoder.down_blocks.3.downsamplers.0.conv.conv.weight", "encoder.mid_block.resnets.1.conv1.conv.weight",
-                          "decoder.up_blocks.2.resnets.4.conv2.conv.weight", "decoder.time_embedder.timestep_embedder.linear_2.bias"})
+  for (const char* key :
+       {"encoder.down_blocks.3.downsamplers.0.conv.conv.weight", "encoder.mid_block.resnets.1.conv1.conv.weight",
+        "decoder.up_blocks.2.resnets.4.conv2.conv.weight", "decoder.time_embedder.timestep_embedder.linear_2.bias"})
     EXPECT_TRUE(v095.count(key)) << "0.9.5: " << key;
   EXPECT_FALSE(v095.count("encoder.down_blocks.0.conv_out.conv1.conv.weight"));
 
@@ -481,6 +488,22 @@ TEST(LtxVaePresets, ReleasedArchitecturesHaveTheConvertedKeys) {
     EXPECT_EQ(c.temporal_compression(), 8) << name;
   }
   EXPECT_THROW(vae::ltx_vae_preset("0.9.9"), finetrain::Error);
+}
+
+TEST(LtxVaePresets, RandomWeightsComeOnlyFromTheGenerator) {
+  const auto a = finetrain::module_state(*tiny_vae(1));
+  const auto b = finetrain::module_state(*tiny_vae(1));
+  const auto c = finetrain::module_state(*tiny_vae(2));
+  for (const auto& [name, tensor] : a) {
+    EXPECT_TRUE(at::equal(tensor, b.at(name))) << name;
+    // Constants of diffusers' initialisation: LayerNorm affine, zero noise scales, the 1000 multiplier, buffers.
+    const bool constant = name.find("norm3") != std::string::npos ||
+                          name.find("per_channel_scale") != std::string::npos ||
+                          name == "decoder.timestep_scale_multiplier" || name.rfind("latents_", 0) == 0;
+    if (!constant) {
+      EXPECT_FALSE(at::equal(tensor, c.at(name))) << name << " does not depend on the seed";
+    }
+  }
 }
 
 TEST(LtxVaePresets, TinyIsSmallAndFast) {
@@ -499,7 +522,7 @@ TEST(LtxVaePresets, TinyIsSmallAndFast) {
   const at::Tensor decoded = model->decode(latents, decode_timesteps(1));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << "tiny preset: encode + decode of 9x64x64 in " << seconds << " s\n";
-  EXPECT_EQ(latents.sizes(), (std::vector<int64_t>{1, vae::kTinyLatentChannels, 2, 2, 2}));
+  EXPECT_EQ(latents.sizes(), (std::vector<int64_t>{1, finetrain::ltx_video::kTinyLatentChannels, 2, 2, 2}));
   EXPECT_EQ(decoded.sizes(), x.sizes());
   EXPECT_LT(seconds, 1.0);
 }

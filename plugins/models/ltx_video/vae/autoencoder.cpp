@@ -43,8 +43,8 @@ at::Tensor AutoencoderKLLTXVideo::encode_moments(const at::Tensor& pixels) const
 
 DiagonalGaussianDistribution AutoencoderKLLTXVideo::encode(const at::Tensor& pixels) const {
   if (pixels.dim() != 5)
-    throw Error(fmt::format("AutoencoderKLLTXVideo::encode: expected pixels [B, C, F, H, W], found {} dims",
-                            pixels.dim()));
+    throw Error(
+        fmt::format("AutoencoderKLLTXVideo::encode: expected pixels [B, C, F, H, W], found {} dims", pixels.dim()));
   if (!execution_.slicing || pixels.size(0) <= 1) return DiagonalGaussianDistribution(encode_moments(pixels));
   std::vector<at::Tensor> slices;
   for (const at::Tensor& one : pixels.split(1)) slices.push_back(encode_moments(one));
@@ -59,8 +59,8 @@ at::Tensor AutoencoderKLLTXVideo::decode_batch(const at::Tensor& latents, const 
   if (execution_.spatial_tiling || execution_.temporal_tiling_decode) tiles.validate(spatial, temporal);
   const TileCoder decoder = [&](const at::Tensor& z) { return decoder_->forward(z, temb, generator); };
   const TileCoder decode_frames = [&](const at::Tensor& z) {
-    const bool tile = execution_.spatial_tiling && (z.size(3) > tiles.sample_min_height / spatial ||
-                                                    z.size(4) > tiles.sample_min_width / spatial);
+    const bool tile = execution_.spatial_tiling &&
+                      (z.size(3) > tiles.sample_min_height / spatial || z.size(4) > tiles.sample_min_width / spatial);
     return tile ? tiled_decode(z, decoder, tiles, spatial) : decoder(z);
   };
   if (execution_.temporal_tiling_decode && latents.size(2) > tiles.sample_min_num_frames / temporal)
@@ -71,8 +71,8 @@ at::Tensor AutoencoderKLLTXVideo::decode_batch(const at::Tensor& latents, const 
 at::Tensor AutoencoderKLLTXVideo::decode(const at::Tensor& latents, const at::Tensor& temb,
                                          c10::optional<at::Generator> generator) const {
   if (latents.dim() != 5)
-    throw Error(fmt::format("AutoencoderKLLTXVideo::decode: expected latents [B, C, F, H, W], found {} dims",
-                            latents.dim()));
+    throw Error(
+        fmt::format("AutoencoderKLLTXVideo::decode: expected latents [B, C, F, H, W], found {} dims", latents.dim()));
   const int64_t batch = latents.size(0);
   if (temb.defined() && temb.numel() != batch)
     throw Error(fmt::format("AutoencoderKLLTXVideo::decode: temb has {} elements, expected one per batch element ({})",
@@ -83,13 +83,14 @@ at::Tensor AutoencoderKLLTXVideo::decode(const at::Tensor& latents, const at::Te
   std::vector<at::Tensor> slices;
   const at::Tensor timesteps = temb.defined() ? temb.flatten() : temb;
   for (int64_t b = 0; b < batch; ++b)
-    slices.push_back(decode_batch(latents.narrow(0, b, 1), temb.defined() ? timesteps.narrow(0, b, 1) : temb,
-                                  generator));
+    slices.push_back(
+        decode_batch(latents.narrow(0, b, 1), temb.defined() ? timesteps.narrow(0, b, 1) : temb, generator));
   return at::cat(slices);
 }
 
 at::Tensor AutoencoderKLLTXVideo::normalize_latents(const at::Tensor& latents) const {
-  return (latents - channel_view(latents_mean_, latents)) * config_.scaling_factor / channel_view(latents_std_, latents);
+  return (latents - channel_view(latents_mean_, latents)) * config_.scaling_factor /
+         channel_view(latents_std_, latents);
 }
 
 at::Tensor AutoencoderKLLTXVideo::denormalize_latents(const at::Tensor& latents) const {

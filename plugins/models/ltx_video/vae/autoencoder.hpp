@@ -16,8 +16,8 @@ namespace finetrain::ltx_video::vae {
 // How encode() / decode() split the work (diffusers' use_slicing, use_tiling, use_framewise_encoding,
 // use_framewise_decoding and enable_tiling() sizes). All off by default, as in diffusers.
 struct ExecutionSettings {
-  bool slicing = false;             // code batch elements one at a time
-  bool spatial_tiling = false;      // tile frames larger than sample_min_height / width
+  bool slicing = false;         // code batch elements one at a time
+  bool spatial_tiling = false;  // tile frames larger than sample_min_height / width
   // Chunk clips longer than sample_min_num_frames. diffusers' _encode tests use_framewise_decoding here (its
   // use_framewise_encoding is never read); the two are separate switches in finetrain.
   bool temporal_tiling_encode = false;

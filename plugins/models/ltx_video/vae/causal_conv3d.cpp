@@ -4,13 +4,13 @@
 
 namespace finetrain::ltx_video::vae {
 
-CausalConv3d::CausalConv3d(int64_t in_channels, int64_t out_channels, int64_t kernel_size, Int3 stride,
-                           bool is_causal, const at::TensorOptions& options)
+CausalConv3d::CausalConv3d(int64_t in_channels, int64_t out_channels, int64_t kernel_size, Int3 stride, bool is_causal,
+                           const at::TensorOptions& options)
     : torch::nn::Module("LTXVideoCausalConv3d"), kernel_t_(kernel_size), is_causal_(is_causal) {
   const Int3 kernel{kernel_size, kernel_size, kernel_size};
   const Int3 padding{0, kernel_size / 2, kernel_size / 2};
-  conv_ = register_module("conv", std::make_shared<Conv3d>(in_channels, out_channels, kernel, stride, padding,
-                                                           Int3{1, 1, 1}, options));
+  conv_ = register_module(
+      "conv", std::make_shared<Conv3d>(in_channels, out_channels, kernel, stride, padding, Int3{1, 1, 1}, options));
 }
 
 at::Tensor CausalConv3d::forward(const at::Tensor& x) const {

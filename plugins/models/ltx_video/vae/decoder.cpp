@@ -16,7 +16,7 @@
 namespace finetrain::ltx_video::vae {
 namespace {
 
-constexpr double kRmsEps = 1e-8;                    // diffusers: norm_out = RMSNorm(..., eps=1e-8)
+constexpr double kRmsEps = 1e-8;                     // diffusers: norm_out = RMSNorm(..., eps=1e-8)
 constexpr double kTimestepScaleMultiplier = 1000.0;  // diffusers' initial value of timestep_scale_multiplier
 
 template <class T>
@@ -42,8 +42,8 @@ Decoder3d::Decoder3d(const LtxVaeConfig& config, const at::TensorOptions& option
 
   // diffusers' output_channel: the width entering each block (LtxVaeConfig::validate checks that the blocks chain).
   int64_t width = channels[0];
-  conv_in_ = register_module("conv_in", std::make_shared<CausalConv3d>(config.latent_channels, width, 3,
-                                                                       Int3{1, 1, 1}, config.decoder_causal, options));
+  conv_in_ = register_module("conv_in", std::make_shared<CausalConv3d>(config.latent_channels, width, 3, Int3{1, 1, 1},
+                                                                       config.decoder_causal, options));
   MidBlockOptions mid;
   mid.channels = width;
   mid.num_layers = layers[0];

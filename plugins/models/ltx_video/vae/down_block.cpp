@@ -26,10 +26,10 @@ DownBlock3d::DownBlock3d(const DownBlockOptions& block, const at::TensorOptions&
                 kDownBlock095 + ")");
   const bool widening_downsampler = block.spatio_temporal_scale && block.downsample_type != "conv";
   if (is_095 && block.in_channels != block.out_channels && !widening_downsampler)
-    throw Error(fmt::format("{}: {} -> {} channels needs a spatial, temporal or spatiotemporal downsampler to widen "
-                            "(found spatio_temporal_scaling={}, downsample_type='{}')",
-                            kDownBlock095, block.in_channels, block.out_channels, block.spatio_temporal_scale,
-                            block.downsample_type));
+    throw Error(fmt::format(
+        "{}: {} -> {} channels needs a spatial, temporal or spatiotemporal downsampler to widen "
+        "(found spatio_temporal_scaling={}, downsample_type='{}')",
+        kDownBlock095, block.in_channels, block.out_channels, block.spatio_temporal_scale, block.downsample_type));
   ResnetBlockOptions resnet;
   resnet.in_channels = block.in_channels;
   resnet.out_channels = block.in_channels;
@@ -42,9 +42,9 @@ DownBlock3d::DownBlock3d(const DownBlockOptions& block, const at::TensorOptions&
   if (block.spatio_temporal_scale) {
     auto downsamplers = register_module_list(*this, "downsamplers");
     if (!is_095 || block.downsample_type == "conv") {
-      conv_downsampler_ = downsamplers->register_module(
-          "0", std::make_shared<CausalConv3d>(block.in_channels, block.in_channels, 3, Int3{2, 2, 2}, block.is_causal,
-                                              options));
+      conv_downsampler_ =
+          downsamplers->register_module("0", std::make_shared<CausalConv3d>(block.in_channels, block.in_channels, 3,
+                                                                            Int3{2, 2, 2}, block.is_causal, options));
     } else {
       downsampler_ = downsamplers->register_module(
           "0", std::make_shared<Downsampler3d>(block.in_channels, block.out_channels,

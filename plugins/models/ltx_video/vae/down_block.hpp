@@ -13,7 +13,7 @@
 namespace finetrain::ltx_video::vae {
 
 struct DownBlockOptions {
-  std::string block_type;              // kDownBlock090 or kDownBlock095 (vae_config.hpp)
+  std::string block_type;                // kDownBlock090 or kDownBlock095 (vae_config.hpp)
   std::string downsample_type = "conv";  // 095 only: conv | spatial | temporal | spatiotemporal
   int64_t in_channels = 0;
   int64_t out_channels = 0;
@@ -31,7 +31,7 @@ class DownBlock3d : public torch::nn::Module {
  private:
   std::vector<std::shared_ptr<ResnetBlock3d>> resnets_;
   std::shared_ptr<CausalConv3d> conv_downsampler_;  // "conv": a stride-2 causal conv
-  std::shared_ptr<Downsampler3d> downsampler_;       // spatial / temporal / spatiotemporal
+  std::shared_ptr<Downsampler3d> downsampler_;      // spatial / temporal / spatiotemporal
   std::shared_ptr<ResnetBlock3d> conv_out_;
 };
 

@@ -30,7 +30,8 @@ Encoder3d::Encoder3d(const LtxVaeConfig& config, const at::TensorOptions& option
   for (int64_t i = 0; i < blocks; ++i) {
     DownBlockOptions block;
     block.block_type = config.down_block_types[i];
-    block.downsample_type = i < static_cast<int64_t>(config.downsample_type.size()) ? config.downsample_type[i] : "conv";
+    block.downsample_type =
+        i < static_cast<int64_t>(config.downsample_type.size()) ? config.downsample_type[i] : "conv";
     block.in_channels = width;
     const bool last_090 = !config.encoder_is_095() && i + 1 >= blocks;
     block.out_channels = last_090 ? config.block_out_channels[i] : config.block_out_channels[i + 1];
@@ -38,7 +39,8 @@ Encoder3d::Encoder3d(const LtxVaeConfig& config, const at::TensorOptions& option
     block.resnet_eps = config.resnet_norm_eps;
     block.spatio_temporal_scale = config.spatio_temporal_scaling[i];
     block.is_causal = config.encoder_causal;
-    down_blocks_.push_back(down_blocks->register_module(std::to_string(i), std::make_shared<DownBlock3d>(block, options)));
+    down_blocks_.push_back(
+        down_blocks->register_module(std::to_string(i), std::make_shared<DownBlock3d>(block, options)));
     width = block.out_channels;
   }
 
@@ -48,8 +50,9 @@ Encoder3d::Encoder3d(const LtxVaeConfig& config, const at::TensorOptions& option
   mid.resnet_eps = config.resnet_norm_eps;
   mid.is_causal = config.encoder_causal;
   mid_block_ = register_module("mid_block", std::make_shared<MidBlock3d>(mid, options));
-  conv_out_ = register_module("conv_out", std::make_shared<CausalConv3d>(width, config.latent_channels + 1, 3,
-                                                                         Int3{1, 1, 1}, config.encoder_causal, options));
+  conv_out_ =
+      register_module("conv_out", std::make_shared<CausalConv3d>(width, config.latent_channels + 1, 3, Int3{1, 1, 1},
+                                                                 config.encoder_causal, options));
 }
 
 at::Tensor Encoder3d::forward(const at::Tensor& pixels) const {
@@ -59,9 +62,10 @@ at::Tensor Encoder3d::forward(const at::Tensor& pixels) const {
   const int64_t b = pixels.size(0), c = pixels.size(1), f = pixels.size(2), h = pixels.size(3), w = pixels.size(4);
   const int64_t p = patch_size_, pt = patch_size_t_;
   if (f % pt != 0 || h % p != 0 || w % p != 0)
-    throw Error(fmt::format("AutoencoderKLLTXVideo encoder: {} frames x {} x {} is not divisible into patches of "
-                            "{} x {} x {}",
-                            f, h, w, pt, p, p));
+    throw Error(
+        fmt::format("AutoencoderKLLTXVideo encoder: {} frames x {} x {} is not divisible into patches of "
+                    "{} x {} x {}",
+                    f, h, w, pt, p, p));
   // diffusers' patch order: channels become (C, p_t, p_w, p_h).
   at::Tensor x = pixels.reshape({b, c, f / pt, pt, h / p, p, w / p, p}).permute({0, 1, 3, 7, 5, 2, 4, 6}).flatten(1, 4);
 

@@ -36,8 +36,8 @@ std::shared_ptr<torch::nn::Module> register_module_list(torch::nn::Module& paren
 Conv3d::Conv3d(int64_t in_channels, int64_t out_channels, Int3 kernel, Int3 stride, Int3 padding, Int3 dilation,
                const at::TensorOptions& options)
     : torch::nn::Module("Conv3d"), stride_(stride), padding_(padding), dilation_(dilation) {
-  weight_ = register_parameter("weight", at::zeros({out_channels, in_channels, kernel[0], kernel[1], kernel[2]},
-                                                   options));
+  weight_ =
+      register_parameter("weight", at::zeros({out_channels, in_channels, kernel[0], kernel[1], kernel[2]}, options));
   bias_ = register_parameter("bias", at::zeros({out_channels}, options));
 }
 
@@ -57,9 +57,7 @@ Linear::Linear(int64_t in_features, int64_t out_features, const at::TensorOption
 
 at::Tensor Linear::forward(const at::Tensor& x) const { return at::linear(x, weight_, bias_); }
 
-void Linear::reset_parameters(at::Generator& generator) {
-  uniform_fan_in(weight_, bias_, weight_.size(1), generator);
-}
+void Linear::reset_parameters(at::Generator& generator) { uniform_fan_in(weight_, bias_, weight_.size(1), generator); }
 
 ChannelLayerNorm::ChannelLayerNorm(int64_t channels, double eps, const at::TensorOptions& options)
     : torch::nn::Module("LayerNorm"), eps_(eps) {

@@ -9,8 +9,9 @@ namespace finetrain::ltx_video::vae {
 at::Tensor embed_block_timestep(const CombinedTimestepEmbedding& embedder, const at::Tensor& timestep,
                                 const at::Tensor& hidden) {
   if (!timestep.defined())
-    throw Error("AutoencoderKLLTXVideo decoder: timestep_conditioning is on, so decode() needs temb (one timestep "
-                "per batch element)");
+    throw Error(
+        "AutoencoderKLLTXVideo decoder: timestep_conditioning is on, so decode() needs temb (one timestep "
+        "per batch element)");
   const int64_t batch = hidden.size(0);
   if (timestep.numel() != batch)
     throw Error(fmt::format("AutoencoderKLLTXVideo decoder: temb has {} elements, expected one per batch element ({})",

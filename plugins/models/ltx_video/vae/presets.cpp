@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include "finetrain/error.hpp"
+#include "transformer/presets.hpp"
 
 namespace finetrain::ltx_video::vae {
 namespace {
@@ -54,7 +55,7 @@ LtxVaeConfig ltx_0_9_5() {
 // upsamplers, timestep conditioning and compression (32x spatial, 8x temporal), one layer per block.
 LtxVaeConfig tiny() {
   LtxVaeConfig c = ltx_0_9_5();
-  c.latent_channels = kTinyLatentChannels;
+  c.latent_channels = ltx_video::kTinyLatentChannels;  // the tiny transformer's in/out width
   c.block_out_channels = {8, 16, 32, 32, 32};
   c.decoder_block_out_channels = {8, 16, 32};
   c.layers_per_block = {1, 1, 1, 1, 1};
@@ -71,7 +72,8 @@ LtxVaeConfig ltx_vae_preset(const std::string& name) {
   if (name == "0.9.1") return ltx_0_9_1();
   if (name == "0.9.5") return ltx_0_9_5();
   if (name == "tiny") return tiny();
-  throw Error(fmt::format("unknown LTX-Video VAE preset '{}' (known: {})", name, fmt::join(ltx_vae_preset_names(), ", ")));
+  throw Error(
+      fmt::format("unknown LTX-Video VAE preset '{}' (known: {})", name, fmt::join(ltx_vae_preset_names(), ", ")));
 }
 
 }  // namespace finetrain::ltx_video::vae

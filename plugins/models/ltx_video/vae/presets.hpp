@@ -8,11 +8,9 @@
 
 namespace finetrain::ltx_video::vae {
 
-// Latent width of the "tiny" preset. The real VAEs have 128; tiny keeps the real compression (32x spatial,
-// 8x temporal) so shapes in tests follow the real model.
-inline constexpr int64_t kTinyLatentChannels = 32;
-
-// "0.9.0", "0.9.1", "0.9.5" (also the VAE of 0.9.6 / 0.9.7 / 0.9.8), "tiny".
+// "0.9.0", "0.9.1", "0.9.5" (also the VAE of 0.9.6 / 0.9.7 / 0.9.8), "tiny". The tiny VAE has
+// ltx_video::kTinyLatentChannels latent channels (transformer/presets.hpp), so it feeds the tiny transformer, and
+// keeps the real compression (32x spatial, 8x temporal) so shapes in tests follow the real model.
 std::vector<std::string> ltx_vae_preset_names();
 // Throws finetrain::Error naming the known presets when `name` is not one of them.
 LtxVaeConfig ltx_vae_preset(const std::string& name);

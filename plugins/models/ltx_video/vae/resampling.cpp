@@ -26,9 +26,10 @@ Downsampler3d::Downsampler3d(int64_t in_channels, int64_t out_channels, Int3 str
     : torch::nn::Module("LTXVideoDownsampler3d"), stride_(stride) {
   const int64_t blocks = volume(stride);
   if ((in_channels * blocks) % out_channels != 0 || out_channels % blocks != 0)
-    throw Error(fmt::format("LTXVideoDownsampler3d: out_channels {} must divide in_channels * {} = {} and be a "
-                            "multiple of {} (the stride volume)",
-                            out_channels, blocks, in_channels * blocks, blocks));
+    throw Error(
+        fmt::format("LTXVideoDownsampler3d: out_channels {} must divide in_channels * {} = {} and be a "
+                    "multiple of {} (the stride volume)",
+                    out_channels, blocks, in_channels * blocks, blocks));
   group_size_ = in_channels * blocks / out_channels;
   conv_ = register_module(
       "conv", std::make_shared<CausalConv3d>(in_channels, out_channels / blocks, 3, Int3{1, 1, 1}, is_causal, options));
@@ -37,9 +38,10 @@ Downsampler3d::Downsampler3d(int64_t in_channels, int64_t out_channels, Int3 str
 at::Tensor Downsampler3d::forward(const at::Tensor& x) const {
   const at::Tensor padded = at::cat({x.narrow(2, 0, stride_[0] - 1), x}, 2);
   if (padded.size(2) % stride_[0] != 0 || padded.size(3) % stride_[1] != 0 || padded.size(4) % stride_[2] != 0)
-    throw Error(fmt::format("LTXVideoDownsampler3d: input of {} frames x {} x {} cannot be downsampled by stride "
-                            "({}, {}, {}): frames + {} and height, width must be multiples of the stride",
-                            x.size(2), x.size(3), x.size(4), stride_[0], stride_[1], stride_[2], stride_[0] - 1));
+    throw Error(
+        fmt::format("LTXVideoDownsampler3d: input of {} frames x {} x {} cannot be downsampled by stride "
+                    "({}, {}, {}): frames + {} and height, width must be multiples of the stride",
+                    x.size(2), x.size(3), x.size(4), stride_[0], stride_[1], stride_[2], stride_[0] - 1));
   const at::Tensor residual = space_to_depth(padded, stride_).unflatten(1, {-1, group_size_}).mean(2);
   return space_to_depth(conv_->forward(padded), stride_) + residual;
 }
@@ -53,11 +55,12 @@ Upsampler3d::Upsampler3d(int64_t in_channels, Int3 stride, bool is_causal, bool 
                             blocks, in_channels * blocks));
   // The residual spreads the input's channels over the stride blocks and tiles them blocks / factor times.
   if (residual && (in_channels % blocks != 0 || blocks % upscale_factor != 0))
-    throw Error(fmt::format("LTXVideoUpsampler3d: a residual upsampler needs in_channels ({}) divisible by the "
-                            "stride volume {} and upsample_factor ({}) dividing it",
-                            in_channels, blocks, upscale_factor));
-  conv_ = register_module("conv", std::make_shared<CausalConv3d>(in_channels, in_channels * blocks / upscale_factor,
-                                                                 3, Int3{1, 1, 1}, is_causal, options));
+    throw Error(
+        fmt::format("LTXVideoUpsampler3d: a residual upsampler needs in_channels ({}) divisible by the "
+                    "stride volume {} and upsample_factor ({}) dividing it",
+                    in_channels, blocks, upscale_factor));
+  conv_ = register_module("conv", std::make_shared<CausalConv3d>(in_channels, in_channels * blocks / upscale_factor, 3,
+                                                                 Int3{1, 1, 1}, is_causal, options));
 }
 
 // [B, C*st*sh*sw, F, H, W] -> [B, C, F*st - (st - 1), H*sh, W*sw], inverting space_to_depth's channel order.

@@ -21,15 +21,18 @@ ResnetBlock3d::ResnetBlock3d(const ResnetBlockOptions& block, const at::TensorOp
   const int64_t out = block.out_channels;
   // diffusers sizes the noise scales by in_channels but adds them to out_channels-wide features.
   if (block.inject_noise && in != out)
-    throw Error(fmt::format("LTXVideoResnetBlock3d: noise injection needs in_channels == out_channels, found {} -> "
-                            "{} (diffusers would fail to broadcast per_channel_scale)",
-                            in, out));
-  conv1_ = register_module("conv1", std::make_shared<CausalConv3d>(in, out, 3, Int3{1, 1, 1}, block.is_causal, options));
-  conv2_ = register_module("conv2", std::make_shared<CausalConv3d>(out, out, 3, Int3{1, 1, 1}, block.is_causal, options));
+    throw Error(
+        fmt::format("LTXVideoResnetBlock3d: noise injection needs in_channels == out_channels, found {} -> "
+                    "{} (diffusers would fail to broadcast per_channel_scale)",
+                    in, out));
+  conv1_ =
+      register_module("conv1", std::make_shared<CausalConv3d>(in, out, 3, Int3{1, 1, 1}, block.is_causal, options));
+  conv2_ =
+      register_module("conv2", std::make_shared<CausalConv3d>(out, out, 3, Int3{1, 1, 1}, block.is_causal, options));
   if (in != out) {
     norm3_ = register_module("norm3", std::make_shared<ChannelLayerNorm>(in, block.eps, options));
-    conv_shortcut_ =
-        register_module("conv_shortcut", std::make_shared<CausalConv3d>(in, out, 1, Int3{1, 1, 1}, block.is_causal, options));
+    conv_shortcut_ = register_module(
+        "conv_shortcut", std::make_shared<CausalConv3d>(in, out, 1, Int3{1, 1, 1}, block.is_causal, options));
   }
   if (block.inject_noise) {
     per_channel_scale1_ = register_parameter("per_channel_scale1", at::zeros({in, 1, 1}, options));

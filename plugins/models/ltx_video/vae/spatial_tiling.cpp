@@ -11,11 +11,11 @@ constexpr int64_t kRows = 3;  // dims of [B, C, F, H, W]
 constexpr int64_t kCols = 4;
 
 struct Grid {
-  int64_t tile_rows, tile_cols;      // input extent of a tile
-  int64_t stride_rows, stride_cols;  // input step between tiles
+  int64_t tile_rows, tile_cols;              // input extent of a tile
+  int64_t stride_rows, stride_cols;          // input step between tiles
   int64_t out_stride_rows, out_stride_cols;  // output kept per tile
-  int64_t blend_rows, blend_cols;    // output overlap cross-faded
-  int64_t out_rows, out_cols;        // output size
+  int64_t blend_rows, blend_cols;            // output overlap cross-faded
+  int64_t out_rows, out_cols;                // output size
 };
 
 // diffusers' two passes: code every tile, then blend each with its (already blended) upper and left

@@ -12,9 +12,10 @@ namespace {
 
 void check_tile(int64_t min, int64_t stride, int64_t ratio, const char* min_name, const char* stride_name) {
   if (stride <= 0 || stride > min || min % ratio != 0 || stride % ratio != 0)
-    throw Error(fmt::format("VAE tiling: {} = {} and {} = {} must be positive multiples of the compression ratio {} "
-                            "with the stride no larger than the tile",
-                            min_name, min, stride_name, stride, ratio));
+    throw Error(
+        fmt::format("VAE tiling: {} = {} and {} = {} must be positive multiples of the compression ratio {} "
+                    "with the stride no larger than the tile",
+                    min_name, min, stride_name, stride, ratio));
 }
 
 }  // namespace
@@ -22,8 +23,7 @@ void check_tile(int64_t min, int64_t stride, int64_t ratio, const char* min_name
 void TileSettings::validate(int64_t spatial_ratio, int64_t temporal_ratio) const {
   check_tile(sample_min_height, sample_stride_height, spatial_ratio, "tile_sample_min_height",
              "tile_sample_stride_height");
-  check_tile(sample_min_width, sample_stride_width, spatial_ratio, "tile_sample_min_width",
-             "tile_sample_stride_width");
+  check_tile(sample_min_width, sample_stride_width, spatial_ratio, "tile_sample_min_width", "tile_sample_stride_width");
   check_tile(sample_min_num_frames, sample_stride_num_frames, temporal_ratio, "tile_sample_min_num_frames",
              "tile_sample_stride_num_frames");
 }

@@ -11,9 +11,10 @@ UpBlock3d::UpBlock3d(const UpBlockOptions& block, const at::TensorOptions& optio
     : torch::nn::Module("LTXVideoUpBlock3d") {
   // diffusers calls conv_in with the raw timestep before embedding it, which only works without conditioning.
   if (block.timestep_conditioning && block.in_channels != block.out_channels)
-    throw Error(fmt::format("LTXVideoUpBlock3d: a timestep-conditioned up block cannot change width ({} -> {}); "
-                            "diffusers would pass the raw timestep to its conv_in resnet",
-                            block.in_channels, block.out_channels));
+    throw Error(
+        fmt::format("LTXVideoUpBlock3d: a timestep-conditioned up block cannot change width ({} -> {}); "
+                    "diffusers would pass the raw timestep to its conv_in resnet",
+                    block.in_channels, block.out_channels));
   if (block.timestep_conditioning)
     time_embedder_ =
         register_module("time_embedder", std::make_shared<CombinedTimestepEmbedding>(block.in_channels * 4, options));

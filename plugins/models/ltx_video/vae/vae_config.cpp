@@ -164,8 +164,8 @@ void LtxVaeConfig::validate(const std::string& label) const {
   expect_positive(latent_channels, label, "latent_channels");
   expect_positive(patch_size, label, "patch_size");
   // diffusers sizes conv_in / conv_out for in_channels * patch_size^2, so a temporal patch cannot work there.
-  if (patch_size_t != 1) fail(label, "patch_size_t", "1 (the only value AutoencoderKLLTXVideo supports)",
-                              std::to_string(patch_size_t));
+  if (patch_size_t != 1)
+    fail(label, "patch_size_t", "1 (the only value AutoencoderKLLTXVideo supports)", std::to_string(patch_size_t));
   expect_positive(block_out_channels, label, "block_out_channels");
   expect_positive(decoder_block_out_channels, label, "decoder_block_out_channels");
   expect_positive(layers_per_block, label, "layers_per_block");
@@ -212,8 +212,7 @@ void LtxVaeConfig::validate(const std::string& label) const {
                 "one per up block: len(decoder_block_out_channels)");
   expect_length(decoder_layers_per_block.size(), up + 1, label, "decoder_layers_per_block",
                 "one per up block + the mid block");
-  expect_length(decoder_inject_noise.size(), up + 1, label, "decoder_inject_noise",
-                "one per up block + the mid block");
+  expect_length(decoder_inject_noise.size(), up + 1, label, "decoder_inject_noise", "one per up block + the mid block");
   expect_length(upsample_residual.size(), up, label, "upsample_residual", "one per up block");
   expect_length(upsample_factor.size(), up, label, "upsample_factor", "one per up block");
   for (size_t i = 0; i < up; ++i) {
