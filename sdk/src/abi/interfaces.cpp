@@ -1,6 +1,7 @@
 // Out-of-line destructors and small helpers of the tier-1 interfaces. Defining the destructors here
 // makes libfinetrain_sdk.so the one home of their vtables and typeinfo (FT-ABI-011).
 
+#include "finetrain/attention_backend.hpp"
 #include "finetrain/block_runner.hpp"
 #include "finetrain/component.hpp"
 #include "finetrain/host_services.hpp"
