@@ -11,7 +11,7 @@
 #include "finetrain/byte_tokenizer.hpp"
 #include "finetrain/error.hpp"
 #include "finetrain/state_dict.hpp"
-#include "state_dict_adapter.hpp"
+#include "original_checkpoint.hpp"
 #include "transformer_init.hpp"
 #include "vae/layers.hpp"
 
@@ -24,9 +24,6 @@ namespace fs = std::filesystem;
 constexpr uint64_t kTransformerStream = 0x7472616e73ull;
 constexpr uint64_t kVaeStream = 0x766165ull;
 constexpr uint64_t kTextStream = 0x74357465ull;
-
-// The original checkpoints keep the transformer under this prefix (and the VAE under "vae.").
-constexpr const char* kOriginalTransformerPrefix = "model.diffusion_model.";
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path);
@@ -71,6 +68,7 @@ Architecture resolve_architecture(const LtxVideoOptions& o) {
   }
   if (fs::is_regular_file(path) && path.extension() == ".safetensors") {
     a.source = WeightsSource::SingleFile;  // architecture from model.preset, which must match the file
+    check_original_checkpoint(inspect_original_checkpoint(read_key_shapes(o.path), o.path), o.preset, o.path);
     return a;
   }
   throw Error(fmt::format("model.path {}: neither a diffusers directory nor a .safetensors file", o.path));
@@ -88,16 +86,9 @@ std::shared_ptr<LtxVideoTransformer3DModelImpl> build_transformer(const Architec
       load_state(*transformer, TensorSource::from_checkpoint(dir), /*strict=*/true, dir);
       break;
     }
-    case WeightsSource::SingleFile: {
-      LtxStateDictAdapter adapter;
-      TensorSource source = TensorSource::from_checkpoint(a.path).renamed([&](const std::string& key) {
-        const std::string prefix = kOriginalTransformerPrefix;
-        return key.rfind(prefix, 0) == 0 ? adapter.to_diffusers(key.substr(prefix.size()), KeyFormat::Original)
-                                         : std::string();
-      });
-      load_state(*transformer, source, /*strict=*/true, a.path + " (transformer)");
+    case WeightsSource::SingleFile:
+      load_original_transformer(*transformer, a.path);
       break;
-    }
   }
   transformer->to(dtype);
   return transformer;
@@ -116,9 +107,8 @@ std::shared_ptr<vae::AutoencoderKLLTXVideo> build_vae(const Architecture& a, c10
       break;
     }
     case WeightsSource::SingleFile:
-      throw Error(fmt::format("{}: loading the VAE from an original single-file checkpoint is not supported; use "
-                              "the diffusers directory of the release (its vae/ folder)",
-                              a.path));
+      load_original_vae(*model, a.path);
+      break;
   }
   model->to(dtype);
   if (tiling) {

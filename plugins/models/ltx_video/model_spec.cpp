@@ -36,7 +36,7 @@ ModelTraits LtxVideoModelSpec::traits() const {
 }
 
 std::vector<ComponentBuilder> LtxVideoModelSpec::component_builders() const {
-  return {ltx_transformer_component_builder(), ltx_vae_component_builder()};
+  return {ltx_transformer_component_builder(), vae::ltx_vae_component_builder()};
 }
 
 void LtxVideoModelSpec::configure(const ModelContext& context) {
