@@ -25,7 +25,8 @@ ft_add_fuzzer(config
           core/src/config/config_writer.cpp core/src/config/core_schema.cpp core/src/config/did_you_mean.cpp
           core/src/config/overrides.cpp core/src/config/schema_text.cpp core/src/config/toml_reader.cpp
           core/src/config/validation.cpp core/src/config/value_check.cpp core/src/config/sections/checkpoints.cpp
-          core/src/config/sections/data.cpp core/src/config/sections/lr_scheduler.cpp core/src/config/sections/model.cpp
+          core/src/config/sections/attention.cpp core/src/config/sections/data.cpp
+          core/src/config/sections/lr_scheduler.cpp core/src/config/sections/model.cpp
           core/src/config/sections/optimizer.cpp core/src/config/sections/output.cpp
           core/src/config/sections/runtime.cpp core/src/config/sections/trainer.cpp
           core/src/config/sections/training.cpp core/src/config/sections/validation.cpp

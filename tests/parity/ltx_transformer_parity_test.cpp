@@ -233,7 +233,7 @@ TEST_F(LtxTransformerTest, StateDictRoundTripThroughAShardedCheckpoint) {
 
   // A strict load into a model of another shape names the mismatching tensors.
   LtxTransformerConfig wider = config;
-  wider.attention_head_dim = 32;
+  wider.attention_head_dim = 2 * config.attention_head_dim;
   wider.cross_attention_dim = wider.inner_dim();
   LtxVideoTransformer3DModel other(wider);
   try {

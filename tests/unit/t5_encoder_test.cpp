@@ -333,11 +333,11 @@ TEST(T5Encoder, Float16IsRefused) {
   EXPECT_NE(error_of([&] { encoder.module().to(at::kHalf); }).find("float16 is not supported"), std::string::npos);
 }
 
-TEST(T5Encoder, DropoutOnlyInTrainingMode) {
+TEST(T5Encoder, DropoutOnlyInTrainingModeAndANewEncoderIsInEvalMode) {
   T5Encoder encoder(tiny_config());
   encoder.init_random(1);
   const at::Tensor ids = sample_ids(50);
-  encoder.module().eval();
+  EXPECT_FALSE(encoder.module().is_training());  // a frozen encoder must encode the same caption the same way
   const at::Tensor eval_a = encoder.encode(ids, sample_mask());
   const at::Tensor eval_b = encoder.encode(ids, sample_mask());
   EXPECT_TRUE(at::equal(eval_a, eval_b));

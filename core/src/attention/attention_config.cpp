@@ -8,21 +8,6 @@
 
 namespace finetrain::host {
 
-ConfigSchema attention_config_schema() {
-  ConfigSchema schema;
-  schema.add_string("attention.backend", "auto",
-                    "Attention backend for training: a registered name (see `finetrain attention list`) or auto");
-  schema.add_string("attention.validation_backend", "auto", "Attention backend for validation sampling, or auto");
-  OptionSpec site = item_key("site", ValueType::String, std::monostate{},
-                             "Glob over attention sites (module paths, e.g. transformer_blocks.*.attn2)");
-  site.require();
-  OptionSpec backend = item_key("backend", ValueType::String, std::monostate{}, "Backend for matching sites, or auto");
-  backend.require();
-  schema.add_table_list("attention.overrides", {site, backend},
-                        "Per-site backends; the first matching entry wins over both phase backends");
-  return schema;
-}
-
 std::optional<std::string> attention_backend_from_environment() {
   const char* value = std::getenv(kAttentionBackendEnv);
   if (!value || !*value) return std::nullopt;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "attention/attention_schema.hpp"
 #include "finetrain/attention.hpp"
 #include "finetrain/config_schema.hpp"
 #include "finetrain/options.hpp"
@@ -13,9 +14,6 @@
 namespace finetrain::host {
 
 constexpr const char* kAttentionBackendEnv = "FINETRAIN_ATTENTION_BACKEND";
-
-// attention.backend, attention.validation_backend, attention.overrides = [{site, backend}, ...]
-ConfigSchema attention_config_schema();
 
 // $FINETRAIN_ATTENTION_BACKEND, or nullopt when unset or empty.
 std::optional<std::string> attention_backend_from_environment();

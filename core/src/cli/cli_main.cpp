@@ -45,6 +45,7 @@ int run(int argc, char** argv) {
   add_check_parity_command(app, state);
   add_attention_command(app, state);
   add_bench_command(app, state);
+  add_convert_lora_command(app, state);
 
   app.parse_complete_callback([&state] {
     spdlog::set_level(spdlog::level::from_str(state.log_level));

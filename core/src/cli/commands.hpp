@@ -16,5 +16,6 @@ void add_train_command(CLI::App& app, CliState& state);
 void add_check_parity_command(CLI::App& app, CliState& state);
 void add_attention_command(CLI::App& app, CliState& state);
 void add_bench_command(CLI::App& app, CliState& state);
+void add_convert_lora_command(CLI::App& app, CliState& state);
 
 }  // namespace finetrain::cli

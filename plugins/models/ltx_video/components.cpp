@@ -1,6 +1,7 @@
 #include "components.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <c10/core/GradMode.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -94,12 +95,27 @@ std::shared_ptr<LtxVideoTransformer3DModelImpl> build_transformer(const Architec
   return transformer;
 }
 
+// A trained LTX-Video VAE's posterior is close to a point: its log-variance channel sits far below zero.
+// Random weights would put it near zero, so every sampled latent would be mostly noise and a model
+// trained on them would have nothing to learn (measured: the loss of overfitting one clip barely fell).
+// The random VAE gets a constant log-variance of kRandomVaeLogvar instead (posterior std ~0.0025).
+constexpr double kRandomVaeLogvar = -12.0;
+
+void sharpen_random_posterior(vae::AutoencoderKLLTXVideo& model) {
+  c10::NoGradGuard no_grad;
+  auto params = model.named_parameters();
+  // conv_out emits [mean (C) | logvar (1)]: the last output channel is the log-variance.
+  params["encoder.conv_out.conv.weight"][-1].zero_();
+  params["encoder.conv_out.conv.bias"][-1].fill_(kRandomVaeLogvar);
+}
+
 std::shared_ptr<vae::AutoencoderKLLTXVideo> build_vae(const Architecture& a, c10::ScalarType dtype, uint64_t seed,
                                                       bool tiling) {
   auto model = std::make_shared<vae::AutoencoderKLLTXVideo>(a.vae);
   switch (a.source) {
     case WeightsSource::RandomInit:
       vae::reset_parameters(*model, generator_for(seed, kVaeStream));
+      sharpen_random_posterior(*model);
       break;
     case WeightsSource::DiffusersDirectory: {
       const std::string dir = (fs::path(a.path) / "vae").string();

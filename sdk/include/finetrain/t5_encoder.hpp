@@ -75,7 +75,7 @@ class FT_SDK_API T5Encoder {
 
   const T5EncoderConfig& config() const;
   // The module tree; named_parameters() carry transformers' names, with the tied token embedding
-  // once, as "shared.weight". train()/eval() switch dropout.
+  // once, as "shared.weight". It starts in eval mode; train()/eval() switch dropout.
   torch::nn::Module& module();
 
   // Loads weights by transformers' names, strictly: "encoder.embed_tokens.weight" is accepted as

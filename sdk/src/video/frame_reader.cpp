@@ -74,8 +74,10 @@ void cover_and_crop(const AVFrame* frame, const FrameRequest& r, SwsPtr& sws, at
                                  nullptr, nullptr));
   if (!sws) throw Error(fmt::format("{}: cannot convert pixel format {}", path, frame->format));
   std::vector<uint8_t> rgb(static_cast<size_t>(scaled_w) * scaled_h * 3);
-  uint8_t* dst[1] = {rgb.data()};
-  int dst_stride[1] = {scaled_w * 3};
+  // sws_scale reads four plane pointers and strides whatever the format: unused ones must be set
+  // (uninitialised ones were measured to change the decoded pixels from run to run).
+  uint8_t* dst[4] = {rgb.data(), nullptr, nullptr, nullptr};
+  int dst_stride[4] = {scaled_w * 3, 0, 0, 0};
   sws_scale(sws.get(), frame->data, frame->linesize, 0, frame->height, dst, dst_stride);
   const int x0 = (scaled_w - static_cast<int>(r.width)) / 2;
   const int y0 = (scaled_h - static_cast<int>(r.height)) / 2;

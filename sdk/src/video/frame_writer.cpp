@@ -102,8 +102,9 @@ void write_video(const std::string& path, const at::Tensor& frames_in, const Enc
   if (!sws) throw Error(fmt::format("{}: cannot convert RGB to the encoder's pixel format", path));
   for (int64_t i = 0; i < count; ++i) {
     av_frame_make_writable(frame.get());
-    const uint8_t* src[1] = {frames[i].data_ptr<uint8_t>()};
-    int src_stride[1] = {static_cast<int>(width * 3)};
+    // sws_scale reads four plane pointers and strides whatever the format (see frame_reader.cpp).
+    const uint8_t* src[4] = {frames[i].data_ptr<uint8_t>(), nullptr, nullptr, nullptr};
+    int src_stride[4] = {static_cast<int>(width * 3), 0, 0, 0};
     sws_scale(sws.get(), src, src_stride, 0, static_cast<int>(height), frame->data, frame->linesize);
     frame->pts = spec.pts(i);
     if (int rc = avcodec_send_frame(encoder.get(), frame.get()); rc < 0)

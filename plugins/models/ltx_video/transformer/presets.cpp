@@ -36,7 +36,7 @@ std::vector<std::string> ltx_transformer_preset_names() { return {"tiny", "ltxv-
 
 LtxTransformerConfig ltx_transformer_preset(const std::string& name) {
   if (name == "tiny") {
-    LtxTransformerConfig c = released(/*layers=*/2, /*heads=*/4, /*head_dim=*/16);
+    LtxTransformerConfig c = released(/*layers=*/4, /*heads=*/8, /*head_dim=*/32);
     c.in_channels = kTinyLatentChannels;
     c.out_channels = kTinyLatentChannels;
     c.caption_channels = kTinyCaptionChannels;

@@ -58,6 +58,10 @@ T5Encoder::T5Encoder(const T5EncoderConfig& config, c10::ScalarType dtype, c10::
     : impl_(std::make_unique<Impl>()) {
   t5::check_supported_dtype(dtype);
   impl_->model = std::make_shared<t5::EncoderModel>(config, t5::ParameterOptions{dtype, device});
+  // As transformers' from_pretrained: an encoder starts in eval mode. A frozen text encoder left in
+  // training mode draws dropout masks from the global generator and encodes a caption differently
+  // on every call (measured: the quickstart's conditions changed from run to run).
+  impl_->model->eval();
 }
 
 T5Encoder::~T5Encoder() = default;
