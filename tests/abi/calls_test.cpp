@@ -10,11 +10,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <functional>
 #include <stdexcept>
 
 #include "abi_fixtures.hpp"
+#include "finetrain/error.hpp"
 #include "fixture_info.hpp"
+#include "test_support.hpp"
 
 using namespace finetrain::host;
 using abi_test::component_of;
@@ -30,14 +31,7 @@ PluginObject<AttentionBackend> good_attention(PluginHost& host) {
   return host.create<AttentionBackend>(component_of("good"));
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const finetrain::Error& e) {
-    return e.what();
-  }
-  return "(no finetrain::Error)";
-}
+using finetrain::testing::error_of;
 
 }  // namespace
 

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 #include <torch/nn/module.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -388,12 +387,7 @@ TEST(LtxVaeStateDict, StrictLoadNamesMissingKeys) {
 }
 
 std::string error_of(const std::string& json) {
-  try {
-    parse_ltx_vae_config(json, "vae/config.json");
-  } catch (const finetrain::Error& e) {
-    return e.what();
-  }
-  return "";
+  return finetrain::testing::error_of([&] { parse_ltx_vae_config(json, "vae/config.json"); });
 }
 
 TEST(LtxVaeConfig, ParsesTheFixtureConfig) {
@@ -506,25 +500,20 @@ TEST(LtxVaePresets, RandomWeightsComeOnlyFromTheGenerator) {
   }
 }
 
-TEST(LtxVaePresets, TinyIsSmallAndFast) {
+// Its speed is part of `finetrain bench --model ltx-video --preset tiny`, not asserted here.
+TEST(LtxVaePresets, TinyIsSmallAndRoundTripsShapes) {
   c10::NoGradGuard no_grad;
   auto model = tiny_vae();
   int64_t parameters = 0;
   for (const auto& p : model->parameters()) parameters += p.numel();
-  std::cout << "tiny preset: " << parameters << " parameters\n";
   EXPECT_GT(parameters, 100000);
   EXPECT_LT(parameters, 1000000);
 
   const at::Tensor x = pixels({1, 3, 9, 64, 64}, 30);
-  model->decode(model->encode(x).mode(), decode_timesteps(1));  // warm-up
-  const auto start = std::chrono::steady_clock::now();
   const at::Tensor latents = model->encode(x).mode();
   const at::Tensor decoded = model->decode(latents, decode_timesteps(1));
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cout << "tiny preset: encode + decode of 9x64x64 in " << seconds << " s\n";
   EXPECT_EQ(latents.sizes(), (std::vector<int64_t>{1, finetrain::ltx_video::kTinyLatentChannels, 2, 2, 2}));
   EXPECT_EQ(decoded.sizes(), x.sizes());
-  EXPECT_LT(seconds, 1.0);
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <unistd.h>
 
+#include "finetrain/error.hpp"
+
 namespace finetrain::testing {
 
 namespace fs = std::filesystem;
@@ -59,6 +61,15 @@ int run_command(const std::string& command, std::string* output, int timeout_sec
   int status = pclose(pipe);
   if (output) *output = text;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const finetrain::Error& e) {
+    return e.what();
+  }
+  return "(no error)";
 }
 
 }  // namespace finetrain::testing

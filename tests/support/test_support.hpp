@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -28,6 +29,10 @@ std::string finetrain_executable();
 // Runs a shell command with a time limit, capturing stdout+stderr. Returns the exit code
 // (124 on timeout, as timeout(1) reports it).
 int run_command(const std::string& command, std::string* output, int timeout_seconds = 300);
+
+// The what() of the finetrain::Error `f` throws, or "(no error)" when it returns normally. Any other
+// exception propagates (and fails the test).
+std::string error_of(const std::function<void()>& f);
 
 }  // namespace finetrain::testing
 

@@ -4,7 +4,7 @@
 #include <cstdlib>
 
 #include "attention/attention_config.hpp"
-#include "finetrain/error.hpp"
+#include "test_support.hpp"
 
 using namespace finetrain;
 using host::attention_policy_from_options;
@@ -26,14 +26,7 @@ std::shared_ptr<const Options> override_entry(const std::string& site, const std
   return entry;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using finetrain::testing::error_of;
 
 }  // namespace
 

@@ -12,7 +12,7 @@
 #include "finetrain/attention.hpp"
 #include "finetrain/attention_builtin.hpp"
 #include "finetrain/attention_checks.hpp"
-#include "finetrain/error.hpp"
+#include "test_support.hpp"
 
 using namespace finetrain;
 
@@ -69,14 +69,7 @@ AttentionPolicy training(const std::string& backend) {
   return p;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using finetrain::testing::error_of;
 
 }  // namespace
 

@@ -11,9 +11,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <functional>
 
-#include "finetrain/error.hpp"
+#include "test_support.hpp"
 
 namespace finetrain {
 namespace {
@@ -30,14 +29,7 @@ std::vector<int64_t> timesteps_of(const std::string& json, int64_t n) {
   return std::vector<int64_t>(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using finetrain::testing::error_of;
 
 TEST(CogVideoXDDIMSchedulerTest, BetaSchedules) {
   auto linear =

@@ -3,13 +3,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include "config/core_schema.hpp"
 #include "config/did_you_mean.hpp"
 #include "config/overrides.hpp"
 #include "config/toml_reader.hpp"
 #include "config/validation.hpp"
-#include "finetrain/error.hpp"
 #include "test_support.hpp"
 
 using namespace finetrain;
@@ -18,14 +18,7 @@ using Kind = ConfigValue::Kind;
 
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using finetrain::testing::error_of;
 
 const ConfigEntry& entry(const std::vector<ConfigEntry>& entries, const std::string& key) {
   for (const ConfigEntry& e : entries)
@@ -34,9 +27,7 @@ const ConfigEntry& entry(const std::vector<ConfigEntry>& entries, const std::str
 }
 
 ConfigSchema override_schema() {
-  ConfigSchema s = core_config_schema();
-  s.add_int("training.max_steps", 1000, "Steps");
-  s.add_float("optimizer.learning_rate", 1e-4, "LR");
+  ConfigSchema s = core_config_schema();  // declares training.max_steps and optimizer.learning_rate
   s.add_string("model.preset", "", "Preset");
   s.add_string_list("lora.targets", {}, "Targets");
   s.add_bool("training.flag", false, "Flag");

@@ -26,6 +26,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using finetrain::testing::error_of;
+
 class RunSetupTest : public ::testing::Test {
  protected:
   void SetUp() override { dir_ = finetrain::testing::make_temp_dir("config-run"); }
@@ -38,15 +40,6 @@ class RunSetupTest : public ::testing::Test {
     std::string path = dir_ + "/run.toml";
     std::ofstream(path) << text;
     return path;
-  }
-
-  std::string error_of(const std::function<void()>& f) {
-    try {
-      f();
-    } catch (const Error& e) {
-      return e.what();
-    }
-    return "(no error)";
   }
 
   static std::string read(const fs::path& path) {

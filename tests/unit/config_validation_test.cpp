@@ -5,26 +5,19 @@
 #include "config/core_schema.hpp"
 #include "config/toml_reader.hpp"
 #include "config/validation.hpp"
-#include "finetrain/error.hpp"
+#include "test_support.hpp"
 
 using namespace finetrain;
 using namespace finetrain::host;
 
 namespace {
 
-// The core keys plus keys shaped like the sections later tasks add.
+// The core keys (training.max_steps, optimizer.learning_rate / name, validation.prompts, ...) plus
+// string lists shaped like a trainer plugin's.
 ConfigSchema test_schema() {
   ConfigSchema s = core_config_schema();
-  s.add_int("training.max_steps", 1000, "Optimizer steps").range(1, std::nullopt);
-  s.add_bool("training.gradient_checkpointing", false, "Recompute activations");
-  s.add_float("optimizer.learning_rate", 1e-4, "Peak learning rate").range(0, 1);
-  s.add_string("optimizer.name", "adamw", "Optimizer").one_of({"adamw", "adam", "sgd"});
   s.add_string_list("lora.targets", {"to_q", "to_k"}, "Module patterns");
   s.add_string_list("lora.kinds", {}, "Kinds").one_of({"attn", "ff"});
-  s.add_table_list("validation.prompts",
-                   {item_key("prompt", ValueType::String, std::monostate{}, "Prompt").require(),
-                    item_key("seed", ValueType::Int, int64_t{0}, "Seed")},
-                   "Prompts rendered at each validation");
   return s;
 }
 
@@ -34,12 +27,7 @@ Options validate(const std::string& text, const ConfigSchema& schema = test_sche
 
 // The error text, or "(no error)".
 std::string error_of(const std::string& text, const ConfigSchema& schema = test_schema()) {
-  try {
-    validate(text, schema);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return finetrain::testing::error_of([&] { validate(text, schema); });
 }
 
 }  // namespace

@@ -5,7 +5,6 @@
 
 #include <cmath>
 
-#include "config/core_schema.hpp"
 #include "config/toml_reader.hpp"
 #include "config/validation.hpp"
 
@@ -14,8 +13,14 @@ using namespace finetrain::host;
 
 namespace {
 
+// A schema of its own (the writer is generic, the core's keys change): every shape the writer handles.
 ConfigSchema writer_schema() {
-  ConfigSchema s = core_config_schema();
+  ConfigSchema s;
+  s.add_string("output_dir", "outputs/run", "Output directory");
+  s.add_optional("model.name", ValueType::String, "Model plugin");
+  s.add_int("runtime.threads", 0, "Threads");
+  s.add_string("runtime.log_level", "info", "Log level");
+  s.add_optional("trainer.name", ValueType::String, "Trainer plugin");
   s.add_float("optimizer.learning_rate", 1e-4, "LR");
   s.add_float("optimizer.epsilon", 1e-8, "Epsilon");
   s.add_float("optimizer.weight_decay", 0.0, "Decay");

@@ -15,14 +15,7 @@ using namespace finetrain::host;
 namespace {
 void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const finetrain::Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using finetrain::testing::error_of;
 }  // namespace
 
 TEST(PromptVideoFolderTest, PairsLinesAndSkipsMissingMedia) {

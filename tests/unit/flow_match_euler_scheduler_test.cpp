@@ -12,7 +12,7 @@
 
 #include <cmath>
 
-#include "finetrain/error.hpp"
+#include "test_support.hpp"
 
 namespace finetrain {
 namespace {
@@ -29,14 +29,7 @@ FlowMatchTimestepsRequest steps(int64_t n) {
   return r;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using finetrain::testing::error_of;
 
 TEST(FlowMatchEulerSchedulerTest, TrainingTableBeforeSetTimesteps) {
   auto plain = scheduler(R"({"num_train_timesteps": 1000})");

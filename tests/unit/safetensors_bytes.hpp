@@ -1,14 +1,12 @@
-// Helpers for the safetensors tests: hand-built files and the message of the error an action throws.
+// Helpers for the safetensors tests: hand-built files and scratch directories.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <string>
 
-#include "finetrain/error.hpp"
 #include "test_support.hpp"
 
 namespace finetrain::testing {
@@ -48,15 +46,5 @@ struct ScratchDir {
   std::string operator/(const std::string& name) const { return path + "/" + name; }
   const std::string path;
 };
-
-// The message of the finetrain::Error `action` throws, or "<no error>".
-inline std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const finetrain::Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
 
 }  // namespace finetrain::testing

@@ -75,7 +75,7 @@ TEST(SafetensorsMalformedTest, PaddingMustBeWhitespace) {
   EXPECT_EQ(problem(safetensors_bytes(std::string("{\"a\0\":{}}", 10))),
             kPrefix + "header is not valid JSON (offset 3 in the header): NUL byte");
   // Spaces (what writers pad with) and other JSON whitespace are fine, before and after.
-  EXPECT_EQ(problem(safetensors_bytes(" \n{}\t\r     ")), "<no error>");
+  EXPECT_EQ(problem(safetensors_bytes(" \n{}\t\r     ")), "(no error)");
 }
 
 TEST(SafetensorsMalformedTest, NonUtf8InAName) {
@@ -154,8 +154,8 @@ TEST(SafetensorsMalformedTest, BadDtype) {
 
 TEST(SafetensorsMalformedTest, Float8DtypesNeedANewerLibTorch) {
 #if FT_HAS_FLOAT8
-  EXPECT_EQ(problem(one_tensor(R"({"dtype":"F8_E4M3","shape":[8],"data_offsets":[0,8]})")), "<no error>");
-  EXPECT_EQ(problem(one_tensor(R"({"dtype":"F8_E5M2","shape":[8],"data_offsets":[0,8]})")), "<no error>");
+  EXPECT_EQ(problem(one_tensor(R"({"dtype":"F8_E4M3","shape":[8],"data_offsets":[0,8]})")), "(no error)");
+  EXPECT_EQ(problem(one_tensor(R"({"dtype":"F8_E5M2","shape":[8],"data_offsets":[0,8]})")), "(no error)");
 #else
   const std::string version = std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR);
   EXPECT_EQ(problem(one_tensor(R"({"dtype":"F8_E4M3","shape":[8],"data_offsets":[0,8]})")),

@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "finetrain/error.hpp"
 #include "finetrain/flow_match_euler_scheduler.hpp"
 #include "finetrain/safetensors.hpp"
 #include "finetrain/scheduler_parity.hpp"
@@ -42,14 +41,7 @@ fs::path folder_with_config(const std::string& tag, const std::string& config) {
   return dir;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
+using finetrain::testing::error_of;
 
 TEST(SchedulerParityRunTest, FolderLayouts) {
   auto single = FixtureFolder::open(folder_with_config("layout-single", kCase).string());

@@ -10,12 +10,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 
-#include "finetrain/error.hpp"
 #include "finetrain/t5_tokenization.hpp"
 #include "plugin_host/host_services.hpp"
 #include "plugin_host/plugin_host.hpp"
@@ -79,14 +77,7 @@ std::string ids_text(const std::vector<int64_t>& ids) {
   return s;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using finetrain::testing::error_of;
 
 // Sentences spm_encode reads one per line: Unicode, NFKC cases (full width, ligature, combining
 // accent), characters the model never saw, the empty string and whitespace.

@@ -203,7 +203,7 @@ TEST(StateDictTest, RenamingTwoKeysToOneIsAnError) {
   EXPECT_EQ(error_of([&] {
               source.with_prefix_removed("a.").renamed([](const std::string& n) { return n == "weight" ? "w" : n; });
             }),
-            "<no error>");
+            "(no error)");
 }
 
 TEST(StateDictTest, MissingCheckpointNamesThePath) {

@@ -9,6 +9,7 @@
 #include "finetrain/error.hpp"
 #include "plugin_host/host_services.hpp"
 #include "training/latent_shape.hpp"
+#include "training/model_setup.hpp"
 #include "training/rng_streams.hpp"
 #include "training/training_settings.hpp"
 
@@ -24,13 +25,7 @@ std::vector<RecordedAttentionCall> record_run_attention_sites(const RunRequest& 
   registry.set_policy(attention_policy_from_options(run.options, attention_backend_from_environment(), std::nullopt));
 
   PluginHostServices services(host);
-  ModelContext context;
-  context.options = run.options.section("model");
-  context.dtype = context.text_encoder_dtype = context.vae_dtype = s.dtype;
-  context.seed = s.seed;
-  context.host = &services;
-  model.call("configure", [&](ModelSpec& m) { m.configure(context); });
-  const LatentShape shape = latent_shape_for(s, model.call("traits", [](ModelSpec& m) { return m.traits(); }));
+  const LatentShape shape = latent_shape_for(s, configure_model(model, run.options, s, services));
   model.call("load", [](ModelSpec& m) { m.load(kDenoiser | kTextEncoder); });
 
   c10::AutoGradMode no_grad(false);

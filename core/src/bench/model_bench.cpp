@@ -17,6 +17,7 @@
 #include "training/optimizer.hpp"
 #include "training/rng_streams.hpp"
 #include "training/latent_shape.hpp"
+#include "training/model_setup.hpp"
 #include "training/train_step.hpp"
 #include "training/training_settings.hpp"
 
@@ -49,13 +50,7 @@ ModelBenchRow bench_dtype(const ModelBenchRequest& request, const std::string& d
   PluginHostServices services(host);
 
   reset_peak_rss();
-  ModelContext context;
-  context.options = run.options.section("model");
-  context.dtype = context.text_encoder_dtype = context.vae_dtype = s.dtype;
-  context.seed = s.seed;
-  context.host = &services;
-  model.call("configure", [&](ModelSpec& m) { m.configure(context); });
-  const ModelTraits traits = model.call("traits", [](ModelSpec& m) { return m.traits(); });
+  const ModelTraits traits = configure_model(model, run.options, s, services);
   const LatentShape shapes = latent_shape_for(s, traits);
   model.call("load", [](ModelSpec& m) { m.load(kDenoiser | kTextEncoder); });
   TensorMap batch = model.call("encode_conditions", [&](ModelSpec& m) {

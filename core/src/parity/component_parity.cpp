@@ -10,6 +10,7 @@
 #include "finetrain/parity_capture.hpp"
 #include "finetrain/safetensors.hpp"
 #include "finetrain/state_dict.hpp"
+#include "finetrain/text_file.hpp"
 #include "parity/compare_tensors.hpp"
 #include "parity/fixture_folder.hpp"
 
@@ -122,7 +123,7 @@ ParityReport run_component_parity(const std::string& directory, const ComponentB
   report.kind = FixtureKind::Component;
   try {
     const fs::path dir(directory);
-    auto component = builder.build(read_text_file(dir / "config.json"), c10::Device(c10::kCPU));
+    auto component = builder.build(read_text_file((dir / "config.json").string()), c10::Device(c10::kCPU));
     torch::nn::Module* module = component->module();
     if (module) {
       load_weights(*module, dir, report);

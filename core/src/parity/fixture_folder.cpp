@@ -2,11 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "finetrain/error.hpp"
+#include "finetrain/text_file.hpp"
 
 namespace finetrain::host {
 namespace {
@@ -27,26 +26,18 @@ std::string case_class(const ordered_json& value, const std::string& where) {
 
 }  // namespace
 
-std::string read_text_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot open", path.string()));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 FixtureFolder FixtureFolder::open(const std::string& directory) {
   const fs::path dir(directory);
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw Error(fmt::format("{}: not a directory", directory));
   FixtureFolder folder;
   folder.directory = directory;
-  if (fs::exists(dir / "README.md", ec)) folder.readme = read_text_file(dir / "README.md");
+  if (fs::exists(dir / "README.md", ec)) folder.readme = read_text_file((dir / "README.md").string());
 
   const fs::path config_path = dir / "config.json";
   ordered_json config;
   try {
-    config = ordered_json::parse(read_text_file(config_path));
+    config = ordered_json::parse(read_text_file(config_path.string()));
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("{}: invalid JSON: {}", config_path.string(), e.what()));
   }

@@ -11,9 +11,6 @@
 
 namespace finetrain::host {
 
-// The whole file; throws finetrain::Error naming the path when it cannot be read.
-std::string read_text_file(const std::filesystem::path& path);
-
 struct SchedulerCase {
   std::string name;  // "" for a single-case fixture (config.json = {"config": ..., "set_timesteps": ...})
   std::string json;  // the case object {"config": ..., "set_timesteps": ...}, serialised

@@ -8,8 +8,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "attention/attention_config.hpp"
 #include "attention/register_plugin_backends.hpp"
@@ -20,9 +18,11 @@
 #include "finetrain/error.hpp"
 #include "plugin_host/host_services.hpp"
 #include "runtime/run_setup.hpp"
+#include "finetrain/text_file.hpp"
 #include "training/checkpoint_store.hpp"
 #include "training/latent_shape.hpp"
 #include "training/lr_schedule.hpp"
+#include "training/model_setup.hpp"
 #include "training/progress.hpp"
 #include "training/rng_streams.hpp"
 #include "training/run_checkpoint.hpp"
@@ -36,13 +36,6 @@ namespace finetrain::host {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // The encoded dataset, with the model's prepare_latents applied per micro-batch.
 class TrainingData {
@@ -120,15 +113,7 @@ int run_training(const TrainCommand& command, PluginHost& host) {
   spdlog::info("attention: {}", attention.policy().describe());
 
   // ---- model and data ----
-  ModelContext context;
-  context.options = options.section("model");
-  context.dtype = s.dtype;
-  context.text_encoder_dtype = s.dtype;
-  context.vae_dtype = s.dtype;
-  context.seed = s.seed;
-  context.host = &services;
-  model.call("configure", [&](ModelSpec& m) { m.configure(context); });
-  latent_shape_for(s, model.call("traits", [](ModelSpec& m) { return m.traits(); }));  // fail early on a bad size
+  latent_shape_for(s, configure_model(model, options, s, services));  // fail early on a bad size
   model.call("load", [](ModelSpec& m) { m.load(kAllComponents); });
   TrainingData data(encode_dataset(model, s), s);
   // The encoders are only needed again for validation, which reloads them.
@@ -167,7 +152,7 @@ int run_training(const TrainCommand& command, PluginHost& host) {
     spdlog::info("resumed from {} at step {}", path, progress.step);
   }
 
-  const std::string resolved_config = read_text(setup.environment.resolved_config);
+  const std::string resolved_config = read_text_file(setup.environment.resolved_config.string());
   auto save_checkpoint = [&](int64_t step) {
     RunCheckpoint c;
     c.progress = {step, data.sampler().position(), progress.bad_steps};

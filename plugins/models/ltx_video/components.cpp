@@ -6,12 +6,11 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "finetrain/byte_tokenizer.hpp"
 #include "finetrain/error.hpp"
 #include "finetrain/state_dict.hpp"
+#include "finetrain/text_file.hpp"
 #include "original_checkpoint.hpp"
 #include "transformer_init.hpp"
 #include "vae/layers.hpp"
@@ -25,14 +24,6 @@ namespace fs = std::filesystem;
 constexpr uint64_t kTransformerStream = 0x7472616e73ull;
 constexpr uint64_t kVaeStream = 0x766165ull;
 constexpr uint64_t kTextStream = 0x74357465ull;
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(fmt::format("{}: cannot open", path.string()));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 at::Generator generator_for(uint64_t seed, uint64_t stream) {
   return at::make_generator<at::CPUGeneratorImpl>(seed ^ stream);
@@ -61,10 +52,10 @@ Architecture resolve_architecture(const LtxVideoOptions& o) {
     for (const auto& required : {transformer_config, vae_config})
       if (!fs::exists(required))
         throw Error(fmt::format("{}: not a diffusers LTX-Video directory ({} is missing)", o.path, required.string()));
-    a.transformer = LtxTransformerConfig::from_json(read_text(transformer_config), transformer_config.string());
-    a.vae = vae::parse_ltx_vae_config(read_text(vae_config), vae_config.string());
+    a.transformer = LtxTransformerConfig::from_json(read_text_file(transformer_config.string()), transformer_config.string());
+    a.vae = vae::parse_ltx_vae_config(read_text_file(vae_config.string()), vae_config.string());
     const fs::path scheduler = path / "scheduler" / "scheduler_config.json";
-    if (fs::exists(scheduler)) a.scheduler_json = read_text(scheduler);
+    if (fs::exists(scheduler)) a.scheduler_json = read_text_file(scheduler.string());
     return a;
   }
   if (fs::is_regular_file(path) && path.extension() == ".safetensors") {

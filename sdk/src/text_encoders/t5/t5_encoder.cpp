@@ -9,10 +9,9 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "finetrain/error.hpp"
+#include "finetrain/text_file.hpp"
 #include "text_encoders/t5/t5_modules.hpp"
 
 namespace finetrain {
@@ -38,14 +37,6 @@ double init_std(const std::string& name, const T5EncoderConfig& c) {
   if (ends_with(name, ".SelfAttention.o.weight")) return std::pow(static_cast<double>(c.num_heads * c.d_kv), -0.5);
   if (ends_with(name, ".DenseReluDense.wo.weight")) return std::pow(static_cast<double>(c.d_ff), -0.5);
   throw Error("T5 encoder: no initialisation rule for parameter " + name);
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(fmt::format("{}: cannot open", path.string()));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace
@@ -120,7 +111,7 @@ at::Tensor T5Encoder::encode(const at::Tensor& input_ids, const at::Tensor& atte
 
 std::unique_ptr<T5Encoder> load_t5_encoder(const std::string& directory, c10::ScalarType dtype, c10::Device device) {
   const fs::path config_path = fs::path(directory) / "config.json";
-  auto encoder = std::make_unique<T5Encoder>(T5EncoderConfig::from_json(read_text(config_path), config_path.string()),
+  auto encoder = std::make_unique<T5Encoder>(T5EncoderConfig::from_json(read_text_file(config_path.string()), config_path.string()),
                                              dtype, device);
   encoder->load(TensorSource::from_checkpoint(directory), directory);
   return encoder;
