@@ -28,8 +28,12 @@ constexpr int kTimeout = 600;
 E2eRun short_run(const std::string& tag, int64_t steps) {
   E2eRun run;
   run.output_dir = make_temp_dir(tag);
-  run.sets = {"training.max_steps=" + std::to_string(steps), "runtime.threads=2", "checkpoints.every_steps=5",
-              "checkpoints.keep_last=0", "validation.every_steps=0", "validation.prompts=[]"};
+  run.sets = {"training.max_steps=" + std::to_string(steps),
+              "runtime.threads=2",
+              "checkpoints.every_steps=5",
+              "checkpoints.keep_last=0",
+              "validation.every_steps=0",
+              "validation.prompts=[]"};
   return run;
 }
 
@@ -61,16 +65,18 @@ void expect_same_losses_and_lora(const E2eRun& resumed) {
   const auto actual = logged_losses(resumed.output_dir);
   ASSERT_EQ(actual.size(), expected.size());
   for (const auto& [step, loss] : expected) EXPECT_EQ(actual.at(step), loss) << "step " << step;  // bit for bit
-  for (const char* file : {"lora_weights.safetensors", "lora_weights_comfy.safetensors"})  // byte for byte
+  for (const char* file : {"lora_weights.safetensors", "lora_weights_comfy.safetensors"})         // byte for byte
     EXPECT_TRUE(read_file(resumed.output_dir + "/" + file) == read_file(reference_run().output_dir + "/" + file))
         << file;
 }
 
 std::string probe(const std::string& path) {
   std::string out;
-  run_command("ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames,width,height "
-              "-of csv=p=0 '" + path + "'",
-              &out, 60);
+  run_command(
+      "ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames,width,height "
+      "-of csv=p=0 '" +
+          path + "'",
+      &out, 60);
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
 }
@@ -146,18 +152,18 @@ TEST(TrainingE2eTest, KilledRunsResumeBitForBit) {
   {
     SCOPED_TRACE("kill -9 at a random step");
     E2eRun run = short_run("e2e-kill", 30);
-  std::mt19937 random(std::random_device{}());
-  const int64_t kill_after = std::uniform_int_distribution<int64_t>(7, 27)(random);
-  pid_t pid = spawn(run.command(), run.output_dir + "/stdout.log");
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kTimeout);
-  while (logged_steps(run.output_dir) < kill_after && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  kill(-pid, SIGKILL);
-  wait_for(pid, 30);
-  SCOPED_TRACE("killed after step " + std::to_string(logged_steps(run.output_dir)));
-  ASSERT_EQ(run_to_end(run, "--resume latest"), 0) << log_of(run);
-  expect_same_losses_and_lora(run);
-  fs::remove_all(run.output_dir);
+    std::mt19937 random(std::random_device{}());
+    const int64_t kill_after = std::uniform_int_distribution<int64_t>(7, 27)(random);
+    pid_t pid = spawn(run.command(), run.output_dir + "/stdout.log");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kTimeout);
+    while (logged_steps(run.output_dir) < kill_after && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    kill(-pid, SIGKILL);
+    wait_for(pid, 30);
+    SCOPED_TRACE("killed after step " + std::to_string(logged_steps(run.output_dir)));
+    ASSERT_EQ(run_to_end(run, "--resume latest"), 0) << log_of(run);
+    expect_same_losses_and_lora(run);
+    fs::remove_all(run.output_dir);
   }
   SCOPED_TRACE("kill -9 while a checkpoint is being written");
   // Kill the moment a checkpoint after step 5 starts being written; retry if the write won the race.

@@ -29,7 +29,8 @@ std::string file_bytes(const fs::path& path) {
 TensorMap ltx_lora() {
   torch::manual_seed(3);
   TensorMap t;
-  for (const std::string module : {"transformer_blocks.0.attn1.to_q", "transformer_blocks.1.attn2.to_out.0", "proj_in"}) {
+  for (const std::string module :
+       {"transformer_blocks.0.attn1.to_q", "transformer_blocks.1.attn2.to_out.0", "proj_in"}) {
     t["transformer." + module + ".lora_A.weight"] = torch::randn({4, 32});
     t["transformer." + module + ".lora_B.weight"] = torch::randn({32, 4}).to(torch::kBFloat16);
   }

@@ -37,9 +37,9 @@ TEST(PromptVideoFolderTest, PairsLinesAndSkipsMissingMedia) {
   EXPECT_EQ(scan.items[1].media_path, (dir / "sub/b.mp4").string());
   EXPECT_EQ(scan.items[1].origin, (dir / "videos.txt").string() + ":2");
   ASSERT_EQ(scan.skipped.size(), 2u);
-  EXPECT_EQ(scan.skipped[0], (dir / "videos.txt").string() + ":3: " + (dir / "missing.mp4").string() + " does not exist");
-  EXPECT_EQ(error_of([&] { scan_prompt_video_folder(dir.string(), true); }),
-            scan.skipped[0] + " (data.strict = true)");
+  EXPECT_EQ(scan.skipped[0],
+            (dir / "videos.txt").string() + ":3: " + (dir / "missing.mp4").string() + " does not exist");
+  EXPECT_EQ(error_of([&] { scan_prompt_video_folder(dir.string(), true); }), scan.skipped[0] + " (data.strict = true)");
   fs::remove_all(dir);
 }
 
@@ -47,7 +47,8 @@ TEST(PromptVideoFolderTest, StructuralErrorsNameTheFile) {
   const fs::path dir = finetrain::testing::make_temp_dir("folder-bad");
   write(dir / "prompts.txt", "one\n");
   EXPECT_EQ(error_of([&] { scan_prompt_video_folder(dir.string(), false); }),
-            (dir / "videos.txt").string() + ": missing; a dataset folder needs prompts.txt and videos.txt (one entry per line)");
+            (dir / "videos.txt").string() +
+                ": missing; a dataset folder needs prompts.txt and videos.txt (one entry per line)");
   write(dir / "videos.txt", "   \n");
   write(dir / "prompts.txt", "x\n");
   EXPECT_EQ(error_of([&] { scan_prompt_video_folder(dir.string(), false); }),

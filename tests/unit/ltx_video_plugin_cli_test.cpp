@@ -39,19 +39,18 @@ TEST(LtxVideoPluginCliTest, ConfigExplainDocumentsEveryModelAndTrainerKey) {
     EXPECT_FALSE(k["doc"].get<std::string>().empty()) << key << " has no documentation";
   }
   // What the plugins declare: the family's model keys and the sft trainer's.
-  for (const char* key : {"model.preset", "model.path", "model.tokenizer", "model.text_encoder",
-                          "model.max_sequence_length", "model.frame_rate", "model.decode_timestep",
-                          "model.decode_noise_scale", "model.text_encoder_dtype", "model.vae_dtype", "model.vae_tiling",
-                          "sft.mode", "sft.first_frame_conditioning_p", "lora.rank", "lora.alpha", "lora.targets",
-                          "flow_matching.sampling", "flow_matching.weighting", "flow_matching.shift"})
+  for (const char* key :
+       {"model.preset", "model.path", "model.tokenizer", "model.text_encoder", "model.max_sequence_length",
+        "model.frame_rate", "model.decode_timestep", "model.decode_noise_scale", "model.text_encoder_dtype",
+        "model.vae_dtype", "model.vae_tiling", "sft.mode", "sft.first_frame_conditioning_p", "lora.rank", "lora.alpha",
+        "lora.targets", "flow_matching.sampling", "flow_matching.weighting", "flow_matching.shift"})
     EXPECT_TRUE(keys.count(key)) << key;
 }
 
 TEST(LtxVideoPluginCliTest, QuickstartConfigChecksClean) {
   std::string output;
   const std::string run = testing::source_dir() + "/configs/quickstart.toml";
-  EXPECT_EQ(testing::run_command(testing::finetrain_executable() + " config check " + run, &output, 120), 0)
-      << output;
+  EXPECT_EQ(testing::run_command(testing::finetrain_executable() + " config check " + run, &output, 120), 0) << output;
   EXPECT_NE(output.find("preset = \"tiny\""), std::string::npos) << output;  // the resolved config is printed
 }
 

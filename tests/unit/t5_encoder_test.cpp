@@ -295,7 +295,9 @@ TEST_F(T5EncoderLoading, StrictKeyChecksNameTheKeys) {
 }
 
 TEST_F(T5EncoderLoading, StrictShapeChecksNameTheTensor) {
-  write_checkpoint([](TensorMap& state) { state["encoder.block.2.layer.1.DenseReluDense.wo.weight"] = at::ones({16, 25}); });
+  write_checkpoint([](TensorMap& state) {
+    state["encoder.block.2.layer.1.DenseReluDense.wo.weight"] = at::ones({16, 25});
+  });
   const std::string message = error_of([&] { load_t5_encoder(dir_, at::kFloat, c10::Device(c10::kCPU)); });
   EXPECT_NE(message.find("0 missing, 0 unexpected, 1 mismatched"), std::string::npos) << message;
   EXPECT_NE(message.find("encoder.block.2.layer.1.DenseReluDense.wo.weight: checkpoint [16, 25], model [16, 24]"),

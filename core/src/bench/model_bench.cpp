@@ -9,15 +9,15 @@
 #include <fstream>
 #include <string>
 
+#include "bench/machine_info.hpp"
 #include "finetrain/error.hpp"
 #include "plugin_host/host_services.hpp"
-#include "bench/machine_info.hpp"
 #include "runtime/run_config.hpp"
 #include "runtime/threads.hpp"
-#include "training/optimizer.hpp"
-#include "training/rng_streams.hpp"
 #include "training/latent_shape.hpp"
 #include "training/model_setup.hpp"
+#include "training/optimizer.hpp"
+#include "training/rng_streams.hpp"
 #include "training/train_step.hpp"
 #include "training/training_settings.hpp"
 
@@ -68,13 +68,14 @@ ModelBenchRow bench_dtype(const ModelBenchRequest& request, const std::string& d
   trainer_context.host = &services;
   trainer.call("setup", [&](Trainer& t) { t.setup(trainer_context); });
   model.call("blocks", [&](ModelSpec& m) { m.blocks().set_checkpointing(s.gradient_checkpointing); });
-  auto optimizer = make_optimizer(s.optimizer, trainer.call("params", [](Trainer& t) { return t.trainable_parameters(); }));
+  auto optimizer =
+      make_optimizer(s.optimizer, trainer.call("params", [](Trainer& t) { return t.trainable_parameters(); }));
 
   std::vector<double> seconds;
   for (int64_t i = 0; i < request.warmup_steps + request.timed_steps; ++i) {
     const auto start = std::chrono::steady_clock::now();
-    train_step(trainer, *optimizer, [&] { return batch; }, s.accumulation_steps, s.max_grad_norm, s.learning_rate,
-               generator);
+    train_step(
+        trainer, *optimizer, [&] { return batch; }, s.accumulation_steps, s.max_grad_norm, s.learning_rate, generator);
     if (i >= request.warmup_steps)
       seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
@@ -91,8 +92,8 @@ ModelBenchRow bench_dtype(const ModelBenchRequest& request, const std::string& d
       "{}x{}x{} ({} tokens)\nthreads {}, BLAS {}, warm-up {} steps, timed {} steps",
       request.model, run.options.has("model.preset") ? run.options.get_string("model.preset") : "-", request.trainer,
       shapes.batch, s.accumulation_steps, s.bucket.frames, s.bucket.width, s.bucket.height, shapes.frames,
-      shapes.height, shapes.width, shapes.tokens(), at::get_num_threads(), blas_description(),
-      request.warmup_steps, request.timed_steps);
+      shapes.height, shapes.width, shapes.tokens(), at::get_num_threads(), blas_description(), request.warmup_steps,
+      request.timed_steps);
   return row;
 }
 

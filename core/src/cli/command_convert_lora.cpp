@@ -38,8 +38,8 @@ std::string model_of(const ConvertLoraArgs& a, const safetensors::Metadata& meta
   if (!a.model.empty()) return a.model;
   auto it = metadata.find(kModelMetadataKey);
   if (it == metadata.end() || it->second.empty())
-    throw Error(fmt::format("{}: no '{}' in its metadata; name the model family with --model", a.input,
-                            kModelMetadataKey));
+    throw Error(
+        fmt::format("{}: no '{}' in its metadata; name the model family with --model", a.input, kModelMetadataKey));
   return it->second;
 }
 

@@ -16,9 +16,9 @@
 #include "data/prompt_video_folder.hpp"
 #include "finetrain/attention.hpp"
 #include "finetrain/error.hpp"
+#include "finetrain/text_file.hpp"
 #include "plugin_host/host_services.hpp"
 #include "runtime/run_setup.hpp"
-#include "finetrain/text_file.hpp"
 #include "training/checkpoint_store.hpp"
 #include "training/latent_shape.hpp"
 #include "training/lr_schedule.hpp"
@@ -41,7 +41,8 @@ namespace fs = std::filesystem;
 class TrainingData {
  public:
   TrainingData(std::vector<EncodedSample> samples, const TrainingSettings& s)
-      : samples_(std::move(samples)), sampler_(static_cast<int64_t>(samples_.size()), s.batch_size, s.seed, s.data_shuffle) {}
+      : samples_(std::move(samples)),
+        sampler_(static_cast<int64_t>(samples_.size()), s.batch_size, s.seed, s.data_shuffle) {}
 
   TensorMap next_batch(const PluginObject<ModelSpec>& model, at::Generator generator) {
     std::vector<const TensorMap*> latents, conditions;
@@ -51,7 +52,8 @@ class TrainingData {
     }
     TensorMap encoded = collate(latents);
     TensorMap batch = collate(conditions);
-    batch["latents"] = model.call("prepare_latents", [&](ModelSpec& m) { return m.prepare_latents(encoded, generator); });
+    batch["latents"] =
+        model.call("prepare_latents", [&](ModelSpec& m) { return m.prepare_latents(encoded, generator); });
     return batch;
   }
 
@@ -70,8 +72,9 @@ std::vector<EncodedSample> encode_dataset(const PluginObject<ModelSpec>& model, 
                scan.skipped.size(), s.bucket.frames, s.bucket.width, s.bucket.height);
   PrecomputeResult encoded = precompute_samples(model, scan.items, s.bucket, s.data_strict);
   const size_t skipped = scan.skipped.size() + encoded.skipped.size();
-  if (skipped) spdlog::warn("{} of {} samples skipped (missing or unreadable media; data.strict = true makes this fatal)",
-                            skipped, scan.items.size() + scan.skipped.size());
+  if (skipped)
+    spdlog::warn("{} of {} samples skipped (missing or unreadable media; data.strict = true makes this fatal)", skipped,
+                 scan.items.size() + scan.skipped.size());
   if (encoded.samples.empty()) throw Error(fmt::format("{}: no usable samples", s.data_path));
   return std::move(encoded.samples);
 }
@@ -163,7 +166,8 @@ int run_training(const TrainCommand& command, PluginHost& host) {
     c.trainer = trainer.plugin();
     const std::string path = store.save(step, [&](const std::string& dir) {
       write_run_checkpoint(dir, c, resolved_config);
-      if (s.checkpoint_export_weights) trainer.call("export_weights", [&](Trainer& t) { return t.export_weights(dir); });
+      if (s.checkpoint_export_weights)
+        trainer.call("export_weights", [&](Trainer& t) { return t.export_weights(dir); });
     });
     spdlog::info("checkpoint written: {}", path);
   };
@@ -178,8 +182,8 @@ int run_training(const TrainCommand& command, PluginHost& host) {
     const auto start = std::chrono::steady_clock::now();
     const double lr = s.learning_rate * lr_multiplier(s.lr_schedule, s.learning_rate, progress.step);
     StepOutcome outcome = train_step(
-        trainer, *optimizer, [&] { return data.next_batch(model, generator); }, s.accumulation_steps,
-        s.max_grad_norm, lr, generator);
+        trainer, *optimizer, [&] { return data.next_batch(model, generator); }, s.accumulation_steps, s.max_grad_norm,
+        lr, generator);
     ++progress.step;
 
     StepRecord record;
@@ -199,9 +203,10 @@ int run_training(const TrainCommand& command, PluginHost& host) {
       bar.message(fmt::format("step {} skipped: loss {} / gradient norm {} is not finite ({} so far)", progress.step,
                               outcome.loss, outcome.grad_norm, progress.bad_steps));
       if (progress.bad_steps > s.max_bad_steps)
-        throw Error(fmt::format("aborting at step {}: {} steps had a NaN/Inf loss or gradient "
-                                "(training.max_bad_steps = {}); lower optimizer.learning_rate or check the data",
-                                progress.step, progress.bad_steps, s.max_bad_steps));
+        throw Error(
+            fmt::format("aborting at step {}: {} steps had a NaN/Inf loss or gradient "
+                        "(training.max_bad_steps = {}); lower optimizer.learning_rate or check the data",
+                        progress.step, progress.bad_steps, s.max_bad_steps));
     }
     const bool at_end = progress.step == s.max_steps;
     if ((s.checkpoint_every > 0 && progress.step % s.checkpoint_every == 0) || at_end || stop.requested()) {

@@ -52,7 +52,8 @@ Architecture resolve_architecture(const LtxVideoOptions& o) {
     for (const auto& required : {transformer_config, vae_config})
       if (!fs::exists(required))
         throw Error(fmt::format("{}: not a diffusers LTX-Video directory ({} is missing)", o.path, required.string()));
-    a.transformer = LtxTransformerConfig::from_json(read_text_file(transformer_config.string()), transformer_config.string());
+    a.transformer =
+        LtxTransformerConfig::from_json(read_text_file(transformer_config.string()), transformer_config.string());
     a.vae = vae::parse_ltx_vae_config(read_text_file(vae_config.string()), vae_config.string());
     const fs::path scheduler = path / "scheduler" / "scheduler_config.json";
     if (fs::exists(scheduler)) a.scheduler_json = read_text_file(scheduler.string());
@@ -67,7 +68,7 @@ Architecture resolve_architecture(const LtxVideoOptions& o) {
 }
 
 std::shared_ptr<LtxVideoTransformer3DModelImpl> build_transformer(const Architecture& a, c10::ScalarType dtype,
-                                                                   uint64_t seed) {
+                                                                  uint64_t seed) {
   auto transformer = std::make_shared<LtxVideoTransformer3DModelImpl>(a.transformer);
   switch (a.source) {
     case WeightsSource::RandomInit:
@@ -137,8 +138,8 @@ std::unique_ptr<TextConditioner> build_text_conditioner(const Architecture& a, c
     // A randomly initialised encoder has learned no vocabulary: bytes serve as well as any.
     tokenizer = std::make_unique<ByteTokenizer>();
   } else {
-    throw Error(fmt::format("no tokenizer: set model.tokenizer to the SentencePiece model (spiece.model) of {}",
-                            a.path));
+    throw Error(
+        fmt::format("no tokenizer: set model.tokenizer to the SentencePiece model (spiece.model) of {}", a.path));
   }
 
   std::string encoder_dir = o.text_encoder;

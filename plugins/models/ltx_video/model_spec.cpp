@@ -54,7 +54,8 @@ c10::ScalarType LtxVideoModelSpec::component_dtype(const std::string& setting) c
 
 void LtxVideoModelSpec::load(uint32_t components) {
   if (!configured_) throw Error("ltx-video: configure() must come before load()");
-  if ((components & kDenoiser) && !transformer_) transformer_ = build_transformer(architecture_, context_.dtype, context_.seed);
+  if ((components & kDenoiser) && !transformer_)
+    transformer_ = build_transformer(architecture_, context_.dtype, context_.seed);
   if ((components & kVae) && !vae_) {
     vae_ = build_vae(architecture_, component_dtype(options_.vae_dtype), context_.seed, options_.vae_tiling);
     vae_->eval();
@@ -109,7 +110,8 @@ at::Tensor LtxVideoModelSpec::prepare_latents(const TensorMap& encoded, at::Gene
 
 at::Tensor LtxVideoModelSpec::decode_latents(const at::Tensor& latents) {
   c10::AutoGradMode no_grad(false);
-  return decode_to_pixels(vae_model(), statistics_, options_, latents, at::make_generator<at::CPUGeneratorImpl>(context_.seed));
+  return decode_to_pixels(vae_model(), statistics_, options_, latents,
+                          at::make_generator<at::CPUGeneratorImpl>(context_.seed));
 }
 
 torch::nn::Module& LtxVideoModelSpec::denoiser() { return transformer(); }

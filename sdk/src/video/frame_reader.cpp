@@ -60,18 +60,23 @@ CodecPtr open_decoder(const OpenStream& s, const std::string& path) {
 std::set<int64_t> evenly_spaced(int64_t total, int64_t n) {
   std::set<int64_t> out;
   for (int64_t i = 0; i < n; ++i)
-    out.insert(n == 1 ? 0 : std::llround(static_cast<double>(i) * static_cast<double>(total - 1) / static_cast<double>(n - 1)));
+    out.insert(
+        n == 1 ? 0
+               : std::llround(static_cast<double>(i) * static_cast<double>(total - 1) / static_cast<double>(n - 1)));
   return out;
 }
 
 // Scales `frame` to cover height x width and copies the centered crop into `out` ([H, W, 3] uint8).
 void cover_and_crop(const AVFrame* frame, const FrameRequest& r, SwsPtr& sws, at::Tensor out, const std::string& path) {
-  const double scale = std::max(static_cast<double>(r.height) / frame->height, static_cast<double>(r.width) / frame->width);
-  const int scaled_w = std::max<int>(static_cast<int>(r.width), static_cast<int>(std::ceil(frame->width * scale - 1e-9)));
-  const int scaled_h = std::max<int>(static_cast<int>(r.height), static_cast<int>(std::ceil(frame->height * scale - 1e-9)));
+  const double scale =
+      std::max(static_cast<double>(r.height) / frame->height, static_cast<double>(r.width) / frame->width);
+  const int scaled_w =
+      std::max<int>(static_cast<int>(r.width), static_cast<int>(std::ceil(frame->width * scale - 1e-9)));
+  const int scaled_h =
+      std::max<int>(static_cast<int>(r.height), static_cast<int>(std::ceil(frame->height * scale - 1e-9)));
   sws.reset(sws_getCachedContext(sws.release(), frame->width, frame->height, static_cast<AVPixelFormat>(frame->format),
-                                 scaled_w, scaled_h, AV_PIX_FMT_RGB24, SWS_BICUBIC | SWS_ACCURATE_RND, nullptr,
-                                 nullptr, nullptr));
+                                 scaled_w, scaled_h, AV_PIX_FMT_RGB24, SWS_BICUBIC | SWS_ACCURATE_RND, nullptr, nullptr,
+                                 nullptr));
   if (!sws) throw Error(fmt::format("{}: cannot convert pixel format {}", path, frame->format));
   std::vector<uint8_t> rgb(static_cast<size_t>(scaled_w) * scaled_h * 3);
   // sws_scale reads four plane pointers and strides whatever the format: unused ones must be set
@@ -104,8 +109,7 @@ at::Tensor read_frames(const std::string& path, const FrameRequest& r) {
   if (r.num_frames < 1 || r.height < 1 || r.width < 1)
     throw Error(fmt::format("{}: invalid frame request {} x {} x {}", path, r.num_frames, r.height, r.width));
   const int64_t total = count_packets(path);
-  if (total < r.num_frames)
-    throw Error(fmt::format("{}: has {} frames, {} requested", path, total, r.num_frames));
+  if (total < r.num_frames) throw Error(fmt::format("{}: has {} frames, {} requested", path, total, r.num_frames));
   const std::set<int64_t> wanted = evenly_spaced(total, r.num_frames);
 
   OpenStream s = open_video_stream(path);
@@ -140,15 +144,14 @@ at::Tensor read_frames(const std::string& path, const FrameRequest& r) {
   avcodec_send_packet(decoder.get(), nullptr);  // flush frames held back for reordering
   drain();
   if (filled < r.num_frames)
-    throw Error(fmt::format("{}: decoded {} frames, the container announced {} ({} needed)", path, index, total,
-                            r.num_frames));
+    throw Error(
+        fmt::format("{}: decoded {} frames, the container announced {} ({} needed)", path, index, total, r.num_frames));
   return out;
 }
 
 at::Tensor frames_to_uint8_fhwc(const at::Tensor& frames) {
   if (frames.scalar_type() == at::kByte) {
-    if (frames.dim() != 4 || frames.size(3) != 3)
-      throw Error("uint8 frames must be [F, H, W, 3]");
+    if (frames.dim() != 4 || frames.size(3) != 3) throw Error("uint8 frames must be [F, H, W, 3]");
     return frames.contiguous();
   }
   if (frames.dim() != 4 || frames.size(0) != 3) throw Error("floating frames must be [3, F, H, W] in [-1, 1]");

@@ -21,8 +21,8 @@ namespace {
 using namespace video;
 
 struct EncoderSpec {
-  const char* container;      // "mp4", "gif"
-  const char* encoder;        // "libx264", "gif"
+  const char* container;  // "mp4", "gif"
+  const char* encoder;    // "libx264", "gif"
   AVPixelFormat pixel_format;
   AVRational time_base;
   // Presentation time (in time_base units) of frame i.
@@ -96,9 +96,9 @@ void write_video(const std::string& path, const at::Tensor& frames_in, const Enc
   frame->height = static_cast<int>(height);
   if (int rc = av_frame_get_buffer(frame.get(), 0); rc < 0)
     throw Error(fmt::format("{}: cannot allocate a frame: {}", path, av_error_text(rc)));
-  SwsPtr sws(sws_getContext(static_cast<int>(width), static_cast<int>(height), AV_PIX_FMT_RGB24, static_cast<int>(width),
-                            static_cast<int>(height), spec.pixel_format, SWS_BICUBIC | SWS_ACCURATE_RND, nullptr,
-                            nullptr, nullptr));
+  SwsPtr sws(sws_getContext(static_cast<int>(width), static_cast<int>(height), AV_PIX_FMT_RGB24,
+                            static_cast<int>(width), static_cast<int>(height), spec.pixel_format,
+                            SWS_BICUBIC | SWS_ACCURATE_RND, nullptr, nullptr, nullptr));
   if (!sws) throw Error(fmt::format("{}: cannot convert RGB to the encoder's pixel format", path));
   for (int64_t i = 0; i < count; ++i) {
     av_frame_make_writable(frame.get());
@@ -122,7 +122,11 @@ void write_video(const std::string& path, const at::Tensor& frames_in, const Enc
 void write_mp4(const std::string& path, const at::Tensor& frames, double fps) {
   if (!(fps > 0)) throw Error(fmt::format("{}: frame rate must be positive, got {}", path, fps));
   const AVRational rate = av_d2q(fps, 100000);
-  EncoderSpec spec{"mp4", "libx264", AV_PIX_FMT_YUV420P, av_inv_q(rate), [](int64_t i) { return i; },
+  EncoderSpec spec{"mp4",
+                   "libx264",
+                   AV_PIX_FMT_YUV420P,
+                   av_inv_q(rate),
+                   [](int64_t i) { return i; },
                    [rate](AVCodecContext* c) {
                      c->framerate = rate;
                      c->gop_size = 12;
@@ -138,9 +142,13 @@ void write_mp4(const std::string& path, const at::Tensor& frames, double fps) {
 void write_gif(const std::string& path, const at::Tensor& frames, double fps) {
   if (!(fps > 0)) throw Error(fmt::format("{}: frame rate must be positive, got {}", path, fps));
   // GIF delays are centiseconds; rounding the presentation times keeps the average rate exact.
-  EncoderSpec spec{"gif", "gif", AV_PIX_FMT_RGB8, AVRational{1, 100},
-                   [fps](int64_t i) { return static_cast<int64_t>(std::llround(static_cast<double>(i) * 100.0 / fps)); },
-                   nullptr};
+  EncoderSpec spec{
+      "gif",
+      "gif",
+      AV_PIX_FMT_RGB8,
+      AVRational{1, 100},
+      [fps](int64_t i) { return static_cast<int64_t>(std::llround(static_cast<double>(i) * 100.0 / fps)); },
+      nullptr};
   write_video(path, frames, spec);
 }
 

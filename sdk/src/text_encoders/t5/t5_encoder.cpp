@@ -111,8 +111,8 @@ at::Tensor T5Encoder::encode(const at::Tensor& input_ids, const at::Tensor& atte
 
 std::unique_ptr<T5Encoder> load_t5_encoder(const std::string& directory, c10::ScalarType dtype, c10::Device device) {
   const fs::path config_path = fs::path(directory) / "config.json";
-  auto encoder = std::make_unique<T5Encoder>(T5EncoderConfig::from_json(read_text_file(config_path.string()), config_path.string()),
-                                             dtype, device);
+  auto encoder = std::make_unique<T5Encoder>(
+      T5EncoderConfig::from_json(read_text_file(config_path.string()), config_path.string()), dtype, device);
   encoder->load(TensorSource::from_checkpoint(directory), directory);
   return encoder;
 }
