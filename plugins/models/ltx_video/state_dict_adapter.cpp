@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "finetrain/error.hpp"
+#include "key_segments.hpp"
 
 namespace finetrain::ltx_video {
 namespace {
@@ -23,20 +24,9 @@ constexpr Rename kRenames[] = {
     {"norm_k", "k_norm", false},
 };
 
-std::vector<std::string> split(const std::string& key) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (size_t dot = key.find('.'); dot != std::string::npos; dot = key.find('.', start)) {
-    parts.push_back(key.substr(start, dot - start));
-    start = dot + 1;
-  }
-  parts.push_back(key.substr(start));
-  return parts;
-}
-
 std::string rename(const std::string& key, bool to_original) {
   if (key.empty()) throw Error("empty state-dict key");
-  std::vector<std::string> parts = split(key);
+  std::vector<std::string> parts = split_key(key);
   for (size_t i = 0; i < parts.size(); ++i) {
     for (const Rename& r : kRenames) {
       if (r.top_level && i != 0) continue;

@@ -5,22 +5,12 @@
 #include <set>
 
 #include "finetrain/error.hpp"
+#include "key_segments.hpp"
 
 namespace finetrain::ltx_video::vae {
 namespace {
 
-using Segments = std::vector<std::string>;
-
-Segments split(const std::string& key) {
-  Segments parts;
-  size_t start = 0;
-  for (size_t dot = key.find('.'); dot != std::string::npos; dot = key.find('.', start)) {
-    parts.push_back(key.substr(start, dot - start));
-    start = dot + 1;
-  }
-  parts.push_back(key.substr(start));
-  return parts;
-}
+using Segments = KeySegments;
 
 struct Rename {
   const char* original;
@@ -109,7 +99,7 @@ template <size_t... N>
 std::vector<SplitRename> concat(const Rename (&... tables)[N]) {
   std::vector<SplitRename> out;
   auto add = [&out](const Rename* table, size_t n) {
-    for (size_t i = 0; i < n; ++i) out.push_back({split(table[i].original), split(table[i].diffusers)});
+    for (size_t i = 0; i < n; ++i) out.push_back({split_key(table[i].original), split_key(table[i].diffusers)});
   };
   (add(tables, N), ...);
   return out;
@@ -153,7 +143,7 @@ bool matches_at(const Segments& key, size_t pos, const Segments& pattern) {
 
 // The longest anchored rename whose source side starts the key, then the resnet parts wherever they occur.
 std::string convert(const std::string& key, OriginalVaeLayout layout, bool to_diffusers) {
-  const Segments in = split(key);
+  const Segments in = split_key(key);
   const SplitRename* anchored = nullptr;
   for (const SplitRename& r : spec_of(layout).anchored)
     if (matches_at(in, 0, r.from(to_diffusers)) &&
@@ -204,7 +194,7 @@ OriginalVaeLayout detect_original_vae_layout(const std::vector<std::string>& key
   std::set<std::string> encoder_blocks, decoder_blocks;
   bool decoder_timestep = false;
   for (const std::string& key : keys) {
-    const Segments s = split(key);
+    const Segments s = split_key(key);
     if (s.size() > 2 && s[0] == "encoder" && s[1] == "down_blocks") encoder_blocks.insert(s[2]);
     if (s.size() > 2 && s[0] == "decoder" && s[1] == "up_blocks") decoder_blocks.insert(s[2]);
     if (s.size() > 1 && s[0] == "decoder" && s[1] == "last_time_embedder") decoder_timestep = true;
