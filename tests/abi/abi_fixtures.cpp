@@ -8,6 +8,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "finetrain/attention.hpp"
 #include "test_support.hpp"
 
 namespace abi_test {
@@ -40,15 +41,7 @@ at::Tensor seeded_tensor(at::IntArrayRef sizes, uint64_t seed) {
 }
 
 finetrain::AttentionProblem problem_for(const at::Tensor& q, const at::Tensor& k) {
-  finetrain::AttentionProblem p;
-  p.B = q.size(0);
-  p.Hq = q.size(1);
-  p.Lq = q.size(2);
-  p.D = q.size(3);
-  p.Hkv = k.size(1);
-  p.Lkv = k.size(2);
-  p.scale = 1.0 / std::sqrt(static_cast<double>(p.D));
-  return p;
+  return finetrain::make_attention_problem(q, k, k, at::Tensor(), std::nullopt, /*causal=*/false);
 }
 
 at::Tensor loop_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed,

@@ -9,6 +9,7 @@
 #include "abi_fixtures.hpp"
 #include "fixture_info.hpp"
 #include "plugin_host/loaded_libraries.hpp"
+#include "test_support.hpp"
 
 using namespace finetrain::host;
 using abi_test::component_of;
@@ -16,6 +17,7 @@ using abi_test::expect_host_healthy;
 using abi_test::expect_loads;
 using abi_test::fixture;
 using abi_test::refusal;
+using finetrain::testing::error_of;
 
 // The executable's definition of the probe symbol; the plugins' own dependency returns 2.
 extern "C" __attribute__((visibility("default"))) int ft_abi_probe_value(void) { return 1; }
@@ -54,14 +56,9 @@ TEST(AbiExceptions, InitThatThrowsIsRefusedWithItsMessage) {
 TEST(AbiExceptions, FactoryThatThrowsReportsThroughItsStatus) {
   PluginHost host;
   expect_loads(host, "throws_in_create");
-  try {
-    host.create<finetrain::AttentionBackend>(component_of("throws_in_create"));
-    FAIL() << "create succeeded";
-  } catch (const finetrain::Error& e) {
-    EXPECT_STREQ(e.what(),
-                 "plugin 'abi-throws_in_create': creating attention-backend 'softmax-throws_in_create' failed: "
-                 "fixture throws_in_create: constructor throws on purpose");
-  }
+  EXPECT_EQ(error_of([&] { host.create<finetrain::AttentionBackend>(component_of("throws_in_create")); }),
+            "plugin 'abi-throws_in_create': creating attention-backend 'softmax-throws_in_create' failed: "
+            "fixture throws_in_create: constructor throws on purpose");
   expect_host_healthy(host);
 }
 

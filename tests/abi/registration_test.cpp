@@ -9,6 +9,7 @@
 #include "abi_fixtures.hpp"
 #include "finetrain/plugin.hpp"
 #include "finetrain/trainer.hpp"
+#include "test_support.hpp"
 
 using namespace finetrain::host;
 using abi_test::component_of;
@@ -16,6 +17,7 @@ using abi_test::expect_host_healthy;
 using abi_test::expect_loads;
 using abi_test::fixture;
 using abi_test::refusal;
+using finetrain::testing::error_of;
 
 // ---- FT-ABI-007: descriptors are copied by their declared size ----
 
@@ -159,14 +161,9 @@ TEST(AbiVersionHistory, Abi11TokenizerKindIsAPlainCTable) {
   ft_tokenizer_vtable without_decode = full;
   without_decode.decode = nullptr;
   PluginHost host;
-  try {
-    host.register_builtin(tokenizer_descriptor(&without_decode));
-    FAIL() << "a tokenizer without decode was accepted";
-  } catch (const finetrain::Error& e) {
-    EXPECT_STREQ(e.what(),
-                 "built-in component refused: component 'bytes' (tokenizer): missing required field "
-                 "'c_vtable functions'");
-  }
+  EXPECT_EQ(error_of([&] { host.register_builtin(tokenizer_descriptor(&without_decode)); }),
+            "built-in component refused: component 'bytes' (tokenizer): missing required field "
+            "'c_vtable functions'");
   host.register_builtin(tokenizer_descriptor(&full));
   const ComponentInfo* info = host.find(FT_PLUGIN_KIND_TOKENIZER, "bytes");
   ASSERT_NE(info, nullptr);
@@ -193,25 +190,16 @@ TEST(AbiComponents, InterfaceNotMatchingTheKindIsRefused) {
 TEST(AbiComponents, CreatingAsAnotherInterfaceIsRefused) {
   PluginHost host;
   expect_loads(host, "good");
-  try {
-    host.create<finetrain::Trainer>(component_of("good"));
-    FAIL() << "an attention backend was created as a trainer";
-  } catch (const finetrain::Error& e) {
-    EXPECT_STREQ(e.what(), "unknown trainer 'softmax-good'; available: (none)");
-  }
+  EXPECT_EQ(error_of([&] { host.create<finetrain::Trainer>(component_of("good")); }),
+            "unknown trainer 'softmax-good'; available: (none)");
   expect_host_healthy(host);
 }
 
 TEST(AbiComponents, NewerInterfaceVersionThanTheHostKnowsIsNotCreated) {
   PluginHost host;
   expect_loads(host, "newer_interface");
-  try {
-    host.create<finetrain::AttentionBackend>(component_of("newer_interface"));
-    FAIL() << "a component of interface version 2 was created by a version 1 host";
-  } catch (const finetrain::Error& e) {
-    EXPECT_STREQ(e.what(),
-                 "plugin 'abi-newer_interface': attention-backend 'softmax-newer_interface' implements "
-                 "finetrain.AttentionBackend v2, this host understands finetrain.AttentionBackend v1");
-  }
+  EXPECT_EQ(error_of([&] { host.create<finetrain::AttentionBackend>(component_of("newer_interface")); }),
+            "plugin 'abi-newer_interface': attention-backend 'softmax-newer_interface' implements "
+            "finetrain.AttentionBackend v2, this host understands finetrain.AttentionBackend v1");
   expect_host_healthy(host);
 }

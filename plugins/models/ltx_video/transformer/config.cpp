@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config_json.hpp"
 #include "finetrain/error.hpp"
 
 namespace finetrain::ltx_video {
@@ -71,13 +72,7 @@ void LtxTransformerConfig::validate(const std::string& label) const {
 }
 
 LtxTransformerConfig LtxTransformerConfig::from_json(const std::string& json_text, const std::string& label) {
-  json root;
-  try {
-    root = json::parse(json_text);
-  } catch (const json::parse_error& e) {
-    throw Error(fmt::format("{}: not valid JSON: {}", label, e.what()));
-  }
-  if (!root.is_object()) throw Error(fmt::format("{}: expected a JSON object, found {}", label, type_name(root)));
+  const json root = parse_config_object(json_text, label);
 
   LtxTransformerConfig c;
   bool out_channels_given = false;

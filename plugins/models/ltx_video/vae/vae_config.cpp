@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "config_json.hpp"
 #include "finetrain/error.hpp"
 
 namespace finetrain::ltx_video::vae {
@@ -244,13 +245,7 @@ void LtxVaeConfig::validate(const std::string& label) const {
 }
 
 LtxVaeConfig parse_ltx_vae_config(const std::string& json_text, const std::string& label) {
-  json root;
-  try {
-    root = json::parse(json_text);
-  } catch (const json::parse_error& e) {
-    throw Error(fmt::format("{}: not valid JSON: {}", label, e.what()));
-  }
-  if (!root.is_object()) throw Error(fmt::format("{}: expected a JSON object, found {}", label, type_name(root)));
+  const json root = parse_config_object(json_text, label);
   if (root.contains("_class_name") && root["_class_name"] != kClassName)
     throw Error(fmt::format("{}: _class_name is {}, expected \"{}\"", label, root["_class_name"].dump(), kClassName));
 
